@@ -1,0 +1,36 @@
+# Two commands on a fresh clone: `make run` (the chat app) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install index run test test-fast lint eval clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+index: install
+	$(BIN)/assistant ingest seeds --index index
+
+run: index
+	$(BIN)/python app.py
+
+test: install
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not integration and not browser"
+
+lint: install
+	$(BIN)/ruff check assistant tests app.py
+
+clean:
+	rm -rf $(VENV) index/chroma.sqlite3 index/*-*-*-*-* .pytest_cache

@@ -1,0 +1,79 @@
+"""The extractive answerer: quote the retrieved sentences that best answer the question, or refuse."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.citations import Sentence, cite, content_words, split_sentences
+from assistant.embeddings import Embedder
+from assistant.prompts import render
+from assistant.types import Answer, Hit
+
+# Weights of the support score; fitted with bench/calibrate.py on the seed questions and SQuAD-dev-a.
+SIMILARITY_WEIGHT, OVERLAP_WEIGHT, PASSAGE_WEIGHT = 0.55, 0.25, 0.20
+# A further sentence joins the answer only when it is nearly as well supported as the best one.
+EXTRA_SENTENCE_MARGIN = 0.04
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A candidate sentence with its support score and the parts it is made of."""
+
+    sentence: Sentence
+    support: float
+    similarity: float
+    overlap: float
+    passage: float
+
+def score_sentences(question: str, hits: Sequence[Hit], embedder: Embedder) -> list[ScoredSentence]:
+    """Every distinct sentence of the hits, scored for how well it answers `question`, best first."""
+    candidates: dict[tuple[str, int], tuple[Sentence, float]] = {}
+    for hit in hits:
+        for sentence in split_sentences(hit.chunk):
+            key = (str(hit.chunk.metadata.get("path", hit.chunk.source)), sentence.start)
+            if key not in candidates or candidates[key][1] < hit.score:
+                candidates[key] = (sentence, hit.score)
+    if not candidates:
+        return []
+    sentences = [sentence for sentence, _ in candidates.values()]
+    vectors = embedder.embed([question] + [sentence.text for sentence in sentences])
+    similarities = vectors[1:] @ vectors[0]
+    question_words = content_words(question)
+    scored = []
+    for (sentence, passage), similarity in zip(candidates.values(), similarities, strict=True):
+        overlap = len(question_words & content_words(sentence.text)) / len(question_words) if question_words else 0.0
+        support = SIMILARITY_WEIGHT * float(similarity) + OVERLAP_WEIGHT * overlap + PASSAGE_WEIGHT * passage
+        scored.append(ScoredSentence(sentence, support, float(similarity), overlap, passage))
+    return sorted(scored, key=lambda item: item.support, reverse=True)
+
+def refusal(question: str, hits: Sequence[Hit]) -> Answer:
+    """The answer given when the passages do not support one."""
+    shown = question if len(question) <= 200 else question[:197] + "..."
+    return Answer(text=render("refusal", question=shown), citations=[], refused=True, passages=list(hits))
+
+class ExtractiveAnswerer:
+    """Answers with exact sentences from the passages; no language model, so nothing is invented."""
+
+    def __init__(self, embedder: Embedder, threshold: float, max_sentences: int = 2) -> None:
+        self.embedder = embedder
+        self.threshold = threshold
+        self.max_sentences = max_sentences
+
+    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+        scored = score_sentences(question, hits, self.embedder)
+        if not scored or scored[0].support < self.threshold:
+            return refusal(question, hits)
+        chosen = [scored[0]]
+        for candidate in scored[1:]:
+            if len(chosen) >= self.max_sentences or candidate.support < scored[0].support - EXTRA_SENTENCE_MARGIN:
+                break
+            chosen.append(candidate)
+        citations = [cite(n, item.sentence, item.support) for n, item in enumerate(chosen, start=1)]
+        text = " ".join(f"{citation.quote} [{citation.n}]" for citation in citations)
+        return Answer(text=text, citations=citations, refused=False, passages=list(hits))
+
+def best_support(scored: Sequence[ScoredSentence]) -> float:
+    """The score the refusal threshold is compared with (0 when there is nothing to quote)."""
+    return scored[0].support if scored else 0.0
+
+__all__ = ["ExtractiveAnswerer", "ScoredSentence", "best_support", "refusal", "score_sentences"]

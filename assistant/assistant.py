@@ -1,0 +1,108 @@
+"""Assistant: the public API that every front end uses (build, ingest, ask, stream)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from assistant.answering import ExtractiveAnswerer
+from assistant.config import Settings
+from assistant.conversation import expand_followup
+from assistant.embeddings import Embedder, SentenceTransformerEmbedder
+from assistant.errors import IndexNotFoundError, InvalidQuestionError
+from assistant.ingest import ingest, remove_document
+from assistant.retrieval import DenseRetriever
+from assistant.store import ChromaStore
+from assistant.types import Answer, IngestReport
+
+
+class Assistant:
+    """Answers questions about ingested documents, citing the exact words that support each answer."""
+
+    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.retriever = DenseRetriever(store, embedder)
+        self.extractive = ExtractiveAnswerer(embedder, settings.refusal_threshold, settings.max_answer_sentences)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
+        """Build from Settings (default: `ASSISTANT_*` environment variables), with keyword overrides."""
+        settings = settings or Settings()
+        if overrides:
+            settings = Settings(**{**settings.model_dump(), **overrides})
+        embedder = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+        return cls(settings, ChromaStore(settings), embedder)
+
+    # -- documents --------------------------------------------------------------------------------
+    def ingest(self, paths: Sequence[Path | str], progress: bool | None = None) -> IngestReport:
+        """Add new and changed files under `paths` to the index; remove files that vanished from them."""
+        return ingest(paths, self.store, self.embedder, self.settings, progress=progress)
+
+    def documents(self) -> list[dict[str, Any]]:
+        """The ingested documents: `{"id", "source", "chunks"}`, sorted by source."""
+        records = self.store.file_records()
+        return sorted(
+            ({"id": path, "source": record["source"], "chunks": record["chunks"]} for path, record in records.items()),
+            key=lambda document: document["source"],
+        )
+
+    def remove_document(self, document_id: str) -> int:
+        """Remove an ingested document by id (its path); returns the chunks removed."""
+        return remove_document(document_id, self.store)
+
+    # -- questions --------------------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Answer:
+        """Answer `question` (in the context of `history`) from the top `k` passages, or refuse."""
+        started = time.perf_counter()
+        question = self.validate_question(question)
+        self.ensure_index()
+        query = expand_followup(question, history)
+        hits = self.retriever.retrieve(query, k or self.settings.k, sources)
+        retrieved = time.perf_counter()
+        answer = self.extractive.answer(query, hits)
+        finished = time.perf_counter()
+        timings = {"retrieve": retrieved - started, "answer": finished - retrieved, "total": finished - started}
+        return replace(answer, timings=timings)
+
+    def stream(
+        self, question: str, history: Sequence[Any] | None = None, **options: Any
+    ) -> Iterator[str | Answer]:
+        """Yield the answer text as it is produced, then the final Answer with its citations."""
+        answer = self.ask(question, history, **options)
+        yield answer.text
+        yield answer
+
+    def validate_question(self, question: str) -> str:
+        """The question stripped, or InvalidQuestionError naming what is wrong with it."""
+        if not isinstance(question, str) or not question.strip():
+            raise InvalidQuestionError("The question is empty. Type a question about your documents.")
+        question = question.strip()
+        if len(question) > self.settings.max_question_chars:
+            raise InvalidQuestionError(
+                f"The question is {len(question)} characters long; the limit is "
+                f"{self.settings.max_question_chars} (ASSISTANT_MAX_QUESTION_CHARS). Shorten it."
+            )
+        return question
+
+    def ensure_index(self) -> None:
+        """Raise IndexNotFoundError unless the index exists and holds at least one chunk."""
+        where = self.settings.chroma_url or str(self.settings.index_dir)
+        if not self.settings.chroma_url and not Path(self.settings.index_dir).is_dir():
+            raise IndexNotFoundError(
+                f"No index at {where}. Build it with `assistant ingest PATH --index {where}` (or `make index`)."
+            )
+        if self.store.count() == 0:
+            raise IndexNotFoundError(
+                f"The index at {where} holds no documents. Add some with `assistant ingest PATH`."
+            )

@@ -1,0 +1,109 @@
+"""The `assistant` command line: ingest, ask (and the commands other modules add)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_USAGE = 2  # bad input: empty question, missing index, missing path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant", description="Answer questions about your documents, citing the exact words."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="add documents to the index (only new or changed files)")
+    ingest.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")], help="files or folders (default: seeds)")
+    _add_common(ingest)
+    ingest.set_defaults(handler=_ingest)
+
+    ask = commands.add_parser("ask", help="answer a question with cited passages")
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("--k", type=int, default=None, help="passages to retrieve (default: ASSISTANT_K or 4)")
+    ask.add_argument("--source", action="append", dest="sources", help="only search this document (repeatable)")
+    _add_common(ask)
+    ask.set_defaults(handler=_ask)
+    return parser
+
+
+def _add_common(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--index", type=Path, default=None, help="index folder (default: ASSISTANT_INDEX_DIR or index/)")
+    command.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from pydantic import ValidationError
+
+    from assistant.errors import AssistantError
+
+    try:
+        return args.handler(args)
+    except AssistantError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValidationError as error:
+        print(f"error: invalid setting: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _assistant(args: argparse.Namespace):
+    from assistant.assistant import Assistant
+    from assistant.config import Settings
+
+    overrides = {"index_dir": args.index} if args.index else {}
+    return Assistant.from_settings(Settings(**overrides))
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    report = _assistant(args).ingest(args.paths, progress=None if not args.json else None)
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        summary = report.to_dict()
+        print(
+            f"{summary['files']} files ({summary['skipped']} skipped): {summary['chunks_embedded']} chunks embedded, "
+            f"{summary['chunks_unchanged']} unchanged, {summary['chunks_removed']} removed in {summary['seconds']:.1f}s"
+        )
+        for path, reason in report.skipped_files:
+            print(f"  skipped {path}: {reason}")
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from assistant.errors import InvalidQuestionError
+
+    if args.k is not None and not 1 <= args.k <= 50:
+        raise InvalidQuestionError(f"--k must be between 1 and 50; got {args.k}.")
+    answer = _assistant(args).ask(args.question, k=args.k, sources=args.sources)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print("\nSources:")
+        for citation in answer.citations:
+            page = f", page {citation.page}" if citation.page else ""
+            print(f"  [{citation.n}] {citation.source}{page}, characters {citation.start}-{citation.end}")
+            print(f"      \"{citation.quote}\"")
+    elif answer.passages:
+        print("\nClosest passages:")
+        for hit in answer.passages[:3]:
+            preview = " ".join(hit.chunk.text.split())[:160]
+            print(f"  - {hit.chunk.source} (score {hit.score:.2f}): {preview}...")
+    return 0

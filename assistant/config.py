@@ -1,0 +1,65 @@
+"""One typed Settings object, read from `ASSISTANT_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGED_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Everything that can be configured; every field is `ASSISTANT_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", validate_assignment=True)
+
+    index_dir: Path = Field(Path("index"), description="Folder of the persistent Chroma index.")
+    chroma_url: str | None = Field(
+        None, description="URL of a Chroma server (http://host:port); when set, used instead of index_dir."
+    )
+    collection: str = Field("assistant", description="Name prefix of the Chroma collections (3-60 characters).")
+    embedding_model: str = Field(
+        PACKAGED_EMBEDDING_MODEL,
+        description="Sentence-transformers model: the packaged all-MiniLM-L6-v2, or a local model folder.",
+    )
+    embedding_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch.")
+    chunk_size: int = Field(800, ge=50, le=20000, description="Maximum characters per chunk.")
+    chunk_overlap: int = Field(120, ge=0, description="Characters shared by neighbouring chunks.")
+    k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
+    max_question_chars: int = Field(2000, ge=1, description="Longest question accepted.")
+    refusal_threshold: float = Field(
+        0.40,
+        description=(
+            "Support score below which the extractive answerer refuses; calibrated with "
+            "`python bench/calibrate.py` (see README)."
+        ),
+    )
+    max_answer_sentences: int = Field(2, ge=1, le=10, description="Sentences the extractive answer may quote.")
+    generator: str = Field("extractive", description="Answer generator: extractive, llama-cpp, openai or ollama.")
+    retrieval: Literal["dense"] = Field("dense", description="Retrieval mode.")
+    max_upload_mb: float = Field(20.0, gt=0, description="Largest document accepted by upload, in MB.")
+    host: str = Field("127.0.0.1", description="Address the web app and HTTP API bind to.")
+    port: int = Field(7860, ge=0, le=65535, description="Port of the web app.")
+    auth: str | None = Field(None, description="Optional web login as user:password.")
+
+    @field_validator("collection")
+    @classmethod
+    def _collection_name_fits_chroma(cls, value: str) -> str:
+        if not 3 <= len(value) <= 60 or not value.replace("-", "").replace("_", "").isalnum():
+            raise ValueError(
+                f"collection must be 3-60 letters, digits, '-' or '_'; got {value!r}. "
+                "Set ASSISTANT_COLLECTION to a name like 'assistant'."
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _overlap_smaller_than_chunk(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size}). "
+                "Lower ASSISTANT_CHUNK_OVERLAP or raise ASSISTANT_CHUNK_SIZE."
+            )
+        return self

@@ -1,0 +1,168 @@
+"""Sync files into the store: embed what is new, keep what is unchanged, remove what is gone."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.chunking import split_document
+from assistant.config import Settings
+from assistant.embeddings import Embedder
+from assistant.errors import DocumentNotFoundError, UnsupportedDocumentError
+from assistant.loaders import is_supported, load
+from assistant.store import ChromaStore
+from assistant.types import IngestReport
+
+logger = logging.getLogger(__name__)
+
+INDEX_SCHEMA = 1
+EMBED_BATCH = 64  # chunks embedded and stored together; an interrupted run loses at most one batch
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to ingest: its absolute path and the name shown in citations."""
+
+    path: Path
+    source: str
+
+
+def index_signature(settings: Settings, embedder: Embedder) -> dict:
+    """What an index was built with; a change means every chunk must be rebuilt."""
+    return {
+        "schema": INDEX_SCHEMA,
+        "embedder": embedder.name,
+        "chunk_size": settings.chunk_size,
+        "chunk_overlap": settings.chunk_overlap,
+    }
+
+
+def ingest(
+    paths: Sequence[Path | str],
+    store: ChromaStore,
+    embedder: Embedder,
+    settings: Settings,
+    progress: bool | None = None,
+) -> IngestReport:
+    """Bring the index in line with the files under `paths` and report what changed."""
+    started = time.perf_counter()
+    report = IngestReport()
+    roots = [Path(path).expanduser().resolve() for path in paths]
+    for root, given in zip(roots, paths, strict=True):
+        if not root.exists():
+            raise DocumentNotFoundError(f"No such file or folder: {given}. Check the path and try again.")
+    _rebuild_if_settings_changed(store, settings, embedder)
+    records = store.file_records()
+    files = list(_discover(roots, report))
+    seen: set[str] = set()
+    for source_file in _progress(files, progress):
+        seen.add(str(source_file.path))
+        _sync_file(source_file, records.get(str(source_file.path)), store, embedder, settings, report)
+    for path in _vanished(records, seen, roots):
+        removed = store.chunk_ids_of(path)
+        store.delete(removed)
+        store.delete_file_record(path)
+        report.chunks_removed += len(removed)
+        logger.info("removed %s (%d chunks): the file is gone", records[path]["source"], len(removed))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def remove_document(path: str, store: ChromaStore) -> int:
+    """Remove one ingested file's chunks and record; returns the number of chunks removed."""
+    removed = store.chunk_ids_of(path)
+    store.delete(removed)
+    store.delete_file_record(path)
+    return len(removed)
+
+
+def _sync_file(
+    source_file: SourceFile,
+    record: dict | None,
+    store: ChromaStore,
+    embedder: Embedder,
+    settings: Settings,
+    report: IngestReport,
+) -> None:
+    path = str(source_file.path)
+    sha256 = hashlib.sha256(source_file.path.read_bytes()).hexdigest()
+    if record is not None and record.get("sha256") == sha256 and record.get("source") == source_file.source:
+        report.files += 1
+        report.chunks_unchanged += int(record.get("chunks", 0))
+        return
+    existing = store.chunk_ids_of(path)
+    try:
+        document = load(source_file.path)
+    except UnsupportedDocumentError as error:
+        _skip(report, path, error.reason)
+        if existing or record is not None:  # it was indexed before it became unreadable
+            report.chunks_removed += remove_document(path, store)
+        return
+    chunks = split_document(document, source_file.source, settings.chunk_size, settings.chunk_overlap)
+    wanted = {chunk.id for chunk in chunks}
+    stale = existing - wanted
+    store.delete(stale)
+    report.chunks_removed += len(stale)
+    new = [chunk for chunk in chunks if chunk.id not in existing]
+    for begin in range(0, len(new), EMBED_BATCH):
+        batch = new[begin : begin + EMBED_BATCH]
+        store.add(batch, embedder.embed([chunk.text for chunk in batch]))
+        report.chunks_embedded += len(batch)
+    report.chunks_unchanged += len(chunks) - len(new)
+    # Written last: a run killed before this line leaves the file looking changed, so the next run finishes it.
+    store.set_file_record(path, source_file.source, sha256, len(chunks))
+    report.files += 1
+    logger.info("indexed %s: %d chunks (%d embedded)", source_file.source, len(chunks), len(new))
+
+
+def _rebuild_if_settings_changed(store: ChromaStore, settings: Settings, embedder: Embedder) -> None:
+    wanted = index_signature(settings, embedder)
+    current = store.index_settings()
+    if current is not None and current != wanted:
+        logger.warning("index settings changed (%s -> %s): rebuilding the index", current, wanted)
+        store.reset()
+    if current != wanted:
+        store.set_index_settings(wanted)
+
+
+def _discover(roots: Iterable[Path], report: IngestReport) -> Iterable[SourceFile]:
+    for root in roots:
+        if root.is_file():
+            candidates, base = [root], root.parent
+        else:
+            candidates, base = sorted(p for p in root.rglob("*") if p.is_file()), root
+        for path in candidates:
+            relative = path.relative_to(base)
+            if any(part.startswith(".") for part in relative.parts):
+                continue  # hidden files and folders (.git, .DS_Store) are not documents
+            if not is_supported(path):
+                _skip(report, str(path), f"unsupported file type {path.suffix or '(none)'!r}")
+                continue
+            yield SourceFile(path, relative.as_posix())
+
+
+def _vanished(records: dict[str, dict], seen: set[str], roots: Sequence[Path]) -> list[str]:
+    folders = [root for root in roots if root.is_dir()]
+    return [
+        path
+        for path in records
+        if path not in seen and any(Path(path).is_relative_to(folder) for folder in folders)
+    ]
+
+
+def _skip(report: IngestReport, path: str, reason: str) -> None:
+    logger.warning("skipped %s: %s", path, reason)
+    report.skipped += 1
+    report.skipped_files.append((path, reason))
+
+
+def _progress(files: list[SourceFile], enabled: bool | None) -> Iterable[SourceFile]:
+    if enabled is False or len(files) < 2:
+        return files
+    from tqdm import tqdm
+
+    return tqdm(files, desc="ingest", unit="file", disable=None if enabled is None else not enabled)

@@ -1,0 +1,32 @@
+"""Prompt templates kept as files in `prompts/`, rendered strictly: a missing variable is an error."""
+
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.errors import ConfigurationError
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+
+@lru_cache(maxsize=32)
+def load_prompt(name: str, directory: Path = PROMPTS_DIR) -> str:
+    """The text of `prompts/<name>.md`."""
+    path = directory / f"{name}.md"
+    if not path.is_file():
+        raise ConfigurationError(f"Prompt template {name!r} not found at {path}. Restore the file from git.")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def render(name: str, directory: Path = PROMPTS_DIR, **values: str) -> str:
+    """Fill `{placeholders}` in a template; every placeholder must be given and every value used."""
+    template = load_prompt(name, directory)
+    fields = {field for _, field, _, _ in string.Formatter().parse(template) if field}
+    missing, unused = fields - values.keys(), values.keys() - fields
+    if missing or unused:
+        raise ConfigurationError(
+            f"Prompt {name!r} needs {sorted(fields)}; missing {sorted(missing)}, unexpected {sorted(unused)}."
+        )
+    return template.format(**values)

@@ -1,0 +1,184 @@
+"""The Chroma store: chunks with their vectors, and a record per ingested file."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.errors import ConfigurationError
+from assistant.types import Chunk, Hit
+
+logger = logging.getLogger(__name__)
+
+_SETTINGS_ID = "__index_settings__"
+_PLACEHOLDER_VECTOR = [1.0]  # file records need a vector; Chroma has no vector-less collections
+
+
+class ChromaStore:
+    """Chunks in `<collection>-chunks` (cosine space); file records and index settings in `<collection>-files`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client = None
+        self._chunks = None
+        self._files = None
+
+    # -- connection -------------------------------------------------------------------------------
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = _connect(self.settings)
+        return self._client
+
+    @property
+    def chunks(self):
+        if self._chunks is None:
+            self._chunks = self.client.get_or_create_collection(
+                f"{self.settings.collection}-chunks",
+                metadata={"hnsw:space": "cosine"},
+                embedding_function=None,
+            )
+        return self._chunks
+
+    @property
+    def files(self):
+        if self._files is None:
+            self._files = self.client.get_or_create_collection(
+                f"{self.settings.collection}-files", embedding_function=None
+            )
+        return self._files
+
+    def reset(self) -> None:
+        """Drop every chunk and file record (used when the index settings change)."""
+        for name in (f"{self.settings.collection}-chunks", f"{self.settings.collection}-files"):
+            try:
+                self.client.delete_collection(name)
+            except Exception:  # noqa: BLE001 - chroma raises different types for a missing collection
+                logger.debug("collection %s did not exist", name)
+        self._chunks = self._files = None
+
+    # -- index settings and file records ----------------------------------------------------------
+    def index_settings(self) -> dict[str, Any] | None:
+        found = self.files.get(ids=[_SETTINGS_ID], include=["documents"])
+        return json.loads(found["documents"][0]) if found["ids"] else None
+
+    def set_index_settings(self, values: dict[str, Any]) -> None:
+        self.files.upsert(
+            ids=[_SETTINGS_ID], documents=[json.dumps(values, sort_keys=True)], embeddings=[_PLACEHOLDER_VECTOR]
+        )
+
+    def file_records(self) -> dict[str, dict[str, Any]]:
+        """Ingested files by absolute path: `{path: {"source", "sha256", "chunks"}}`."""
+        found = self.files.get(include=["metadatas"])
+        return {
+            record_id: dict(metadata)
+            for record_id, metadata in zip(found["ids"], found["metadatas"], strict=True)
+            if record_id != _SETTINGS_ID
+        }
+
+    def set_file_record(self, path: str, source: str, sha256: str, chunks: int) -> None:
+        self.files.upsert(
+            ids=[path],
+            metadatas=[{"source": source, "sha256": sha256, "chunks": chunks}],
+            documents=[source],
+            embeddings=[_PLACEHOLDER_VECTOR],
+        )
+
+    def delete_file_record(self, path: str) -> None:
+        self.files.delete(ids=[path])
+
+    # -- chunks -----------------------------------------------------------------------------------
+    def chunk_ids_of(self, path: str) -> set[str]:
+        return set(self.chunks.get(where={"path": path}, include=[])["ids"])
+
+    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Upsert chunks with their vectors, in batches Chroma accepts."""
+        limit = self._max_batch()
+        for begin in range(0, len(chunks), limit):
+            batch = chunks[begin : begin + limit]
+            self.chunks.upsert(
+                ids=[chunk.id for chunk in batch],
+                documents=[chunk.text for chunk in batch],
+                metadatas=[_chunk_metadata(chunk) for chunk in batch],
+                embeddings=vectors[begin : begin + limit],
+            )
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        limit = self._max_batch()
+        for begin in range(0, len(ids), limit):
+            self.chunks.delete(ids=ids[begin : begin + limit])
+
+    def count(self) -> int:
+        return self.chunks.count()
+
+    def get(self, ids: Sequence[str]) -> list[Chunk]:
+        found = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {
+            chunk_id: _to_chunk(chunk_id, text, metadata)
+            for chunk_id, text, metadata in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
+        }
+        return [by_id[chunk_id] for chunk_id in ids if chunk_id in by_id]
+
+    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
+        """The k chunks nearest to `vector`, best first, scored by cosine similarity."""
+        total = self.count()
+        if total == 0:
+            return []
+        found = self.chunks.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(k, total),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        rows = zip(
+            found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
+        )
+        return [
+            Hit(_to_chunk(chunk_id, text, metadata), 1.0 - float(distance), rank)
+            for rank, (chunk_id, text, metadata, distance) in enumerate(rows, start=1)
+        ]
+
+    def _max_batch(self) -> int:
+        try:
+            return max(1, min(5000, int(self.client.get_max_batch_size())))
+        except Exception:  # noqa: BLE001 - older clients and servers do not report it
+            return 1000
+
+
+def _connect(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ConfigurationError(
+                f"ASSISTANT_CHROMA_URL must look like http://host:port; got {settings.chroma_url!r}."
+            )
+        return chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+
+
+def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
+    metadata = {key: value for key, value in chunk.metadata.items() if value is not None}
+    metadata.update(source=chunk.source, start=chunk.start, end=chunk.end)
+    return metadata
+
+
+def _to_chunk(chunk_id: str, text: str, metadata: dict[str, Any]) -> Chunk:
+    extra = {key: value for key, value in metadata.items() if key not in ("source", "start", "end")}
+    return Chunk(chunk_id, text, metadata["source"], int(metadata["start"]), int(metadata["end"]), extra)
