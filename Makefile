@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install index run test test-fast lint eval clean
+.PHONY: install browser index run test test-fast lint eval clean
 
 install: $(STAMP)
 
@@ -23,7 +23,11 @@ index: install
 run: index
 	$(BIN)/python app.py
 
-test: install
+# Debian's chromium for the browser tests (never a downloaded browser).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test: install browser
 	$(BIN)/python -m pytest -q
 
 test-fast: install

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,6 +13,8 @@ from assistant.types import Answer, Hit
 
 # Weights of the support score; fitted with bench/calibrate.py on the seed questions and SQuAD-dev-a.
 SIMILARITY_WEIGHT, OVERLAP_WEIGHT, PASSAGE_WEIGHT = 0.55, 0.25, 0.20
+# Share of a follow-up's similarity that comes from its expanded form (question plus the previous one).
+CONTEXT_WEIGHT = 0.3
 # A further sentence joins the answer only when it is nearly as well supported as the best one.
 EXTRA_SENTENCE_MARGIN = 0.04
 
@@ -25,8 +28,14 @@ class ScoredSentence:
     overlap: float
     passage: float
 
-def score_sentences(question: str, hits: Sequence[Hit], embedder: Embedder) -> list[ScoredSentence]:
-    """Every distinct sentence of the hits, scored for how well it answers `question`, best first."""
+def score_sentences(
+    question: str, hits: Sequence[Hit], embedder: Embedder, context: str | None = None
+) -> list[ScoredSentence]:
+    """Every distinct sentence of the hits, scored for how well it answers `question`, best first.
+
+    `context` is the question expanded with the conversation (a follow-up's antecedent); it informs the
+    score, but the words of the question itself weigh most.
+    """
     candidates: dict[tuple[str, int], tuple[Sentence, float]] = {}
     for hit in hits:
         for sentence in split_sentences(hit.chunk):
@@ -36,15 +45,28 @@ def score_sentences(question: str, hits: Sequence[Hit], embedder: Embedder) -> l
     if not candidates:
         return []
     sentences = [sentence for sentence, _ in candidates.values()]
-    vectors = embedder.embed([question] + [sentence.text for sentence in sentences])
-    similarities = vectors[1:] @ vectors[0]
-    question_words = content_words(question)
+    queries = [question] if context is None or context == question else [question, context]
+    vectors = embedder.embed(queries + [sentence.text for sentence in sentences])
+    similarities = vectors[len(queries) :] @ vectors[0]
+    if len(queries) == 2:
+        similarities = (1 - CONTEXT_WEIGHT) * similarities + CONTEXT_WEIGHT * (vectors[len(queries) :] @ vectors[1])
+    question_words = content_words(question) or content_words(context or "")
+    sentence_words = [content_words(sentence.text) for sentence in sentences]
+    weights = _rarity(question_words, sentence_words)
+    total = sum(weights.values())
     scored = []
-    for (sentence, passage), similarity in zip(candidates.values(), similarities, strict=True):
-        overlap = len(question_words & content_words(sentence.text)) / len(question_words) if question_words else 0.0
+    for (sentence, passage), words, similarity in zip(candidates.values(), sentence_words, similarities, strict=True):
+        overlap = sum(weights[word] for word in question_words & words) / total if total else 0.0
         support = SIMILARITY_WEIGHT * float(similarity) + OVERLAP_WEIGHT * overlap + PASSAGE_WEIGHT * passage
         scored.append(ScoredSentence(sentence, support, float(similarity), overlap, passage))
     return sorted(scored, key=lambda item: item.support, reverse=True)
+
+
+def _rarity(words: set[str], sentences: Sequence[set[str]]) -> dict[str, float]:
+    """IDF of each question word among the candidate sentences: a word in every sentence tells little."""
+    count = len(sentences)
+    return {word: math.log(1 + count / (1 + sum(word in sentence for sentence in sentences))) for word in words}
+
 
 def refusal(question: str, hits: Sequence[Hit]) -> Answer:
     """The answer given when the passages do not support one."""
@@ -59,8 +81,8 @@ class ExtractiveAnswerer:
         self.threshold = threshold
         self.max_sentences = max_sentences
 
-    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
-        scored = score_sentences(question, hits, self.embedder)
+    def answer(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Answer:
+        scored = score_sentences(question, hits, self.embedder, context)
         if not scored or scored[0].support < self.threshold:
             return refusal(question, hits)
         chosen = [scored[0]]

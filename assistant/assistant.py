@@ -70,7 +70,7 @@ class Assistant:
         query = expand_followup(question, history)
         hits = self.retriever.retrieve(query, k or self.settings.k, sources)
         retrieved = time.perf_counter()
-        answer = self.extractive.answer(query, hits)
+        answer = self.extractive.answer(question, hits, context=query)
         finished = time.perf_counter()
         timings = {"retrieve": retrieved - started, "answer": finished - retrieved, "total": finished - started}
         return replace(answer, timings=timings)

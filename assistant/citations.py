@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from assistant.types import Chunk, Citation
 
 # A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by whitespace, or at a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])(?P<close>[\"'”’)\]]*)\s+|\n+")
 _WORD = re.compile(r"[\w’'-]+")
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be been before being below between
-    both but by can could did do does doing down during each few for from further had has have having he her here
-    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
-    off on once only or other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up very was we were what
-    when where which while who whom why will with would you your yours yourself yourselves said say says tell
-    told according document documents statement text mention mentioned""".split()
+    both but by can could did do does doing down during each few for from further had has have having he her
+    here hers herself him himself his how i if in into is it its itself just me more most my myself no nor
+    not now of off on once only or other our ours ourselves out over own same she should so some such than
+    that the their theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours yourself
+    yourselves said say says tell told according document documents statement text mention mentioned another""".split()
 )
 
 
@@ -35,7 +35,10 @@ def split_sentences(chunk: Chunk) -> list[Sentence]:
     """The chunk's sentences, each an exact slice of the source text (whitespace trimmed)."""
     sentences, position = [], 0
     for boundary in [*_SENTENCE_END.finditer(chunk.text), None]:
-        stop = boundary.start() if boundary else len(chunk.text)
+        if boundary is None:
+            stop = len(chunk.text)
+        else:  # a closing quote or bracket belongs to the sentence it ends
+            stop = boundary.end("close") if boundary.group("close") is not None else boundary.start()
         piece = chunk.text[position:stop]
         stripped = piece.strip()
         if stripped:

@@ -21,7 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ingest = commands.add_parser("ingest", help="add documents to the index (only new or changed files)")
-    ingest.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")], help="files or folders (default: seeds)")
+    ingest.add_argument(
+        "paths", nargs="*", type=Path, default=[Path("seeds")], help="files or folders (default: seeds)"
+    )
     _add_common(ingest)
     ingest.set_defaults(handler=_ingest)
 
@@ -35,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_common(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--index", type=Path, default=None, help="index folder (default: ASSISTANT_INDEX_DIR or index/)")
+    command.add_argument(
+        "--index", type=Path, default=None, help="index folder (default: ASSISTANT_INDEX_DIR or index/)"
+    )
     command.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 

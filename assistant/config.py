@@ -39,7 +39,18 @@ class Settings(BaseSettings):
     )
     max_answer_sentences: int = Field(2, ge=1, le=10, description="Sentences the extractive answer may quote.")
     generator: str = Field("extractive", description="Answer generator: extractive, llama-cpp, openai or ollama.")
+    llm_model_path: Path | None = Field(
+        None, description="GGUF file for the llama-cpp generator (default: the packaged SmolLM2)."
+    )
+    llm_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible endpoint (.../v1).")
+    llm_model: str | None = Field(None, description="Model name for the openai and ollama generators.")
+    llm_api_key: str | None = Field(None, description="API key for the openai generator (else OPENAI_API_KEY).")
+    ollama_url: str = Field("http://127.0.0.1:11434", description="URL of an Ollama server.")
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature of generators.")
+    llm_max_tokens: int = Field(256, ge=1, le=8192, description="Longest generated answer, in tokens.")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for a generator's reply.")
     retrieval: Literal["dense"] = Field("dense", description="Retrieval mode.")
+    api_key: str | None = Field(None, description="When set, the HTTP API requires `Authorization: Bearer <key>`.")
     max_upload_mb: float = Field(20.0, gt=0, description="Largest document accepted by upload, in MB.")
     host: str = Field("127.0.0.1", description="Address the web app and HTTP API bind to.")
     port: int = Field(7860, ge=0, le=65535, description="Port of the web app.")

@@ -7,7 +7,9 @@ from typing import Any
 
 from assistant.citations import content_words
 
-_REFERRING_WORDS = frozenset("he she it they them his her its their this these those there he's she's it's".split())
+_REFERRING_WORDS = frozenset(
+    "he she it they them his her its their this these those there he's she's it's".split()
+)
 _FOLLOWUP_OPENINGS = ("and ", "what about", "how about")
 # A question with at most this many content words, or with a referring word, is read as a follow-up.
 SHORT_FOLLOWUP_WORDS = 2
@@ -30,7 +32,9 @@ def normalize_history(history: Sequence[Any] | None) -> list[Message]:
             if reply:
                 messages.append({"role": "assistant", "content": str(reply)})
         else:
-            raise TypeError(f"history items must be {{'role','content'}} dicts or (user, assistant) pairs; got {item!r}")
+            raise TypeError(
+                f"history items must be {{'role','content'}} dicts or (user, assistant) pairs; got {item!r}"
+            )
     return messages
 
 

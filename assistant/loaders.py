@@ -45,9 +45,9 @@ def load(path: Path) -> LoadedDocument:
     """Load one file, or raise UnsupportedDocumentError saying why it cannot be used."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise UnsupportedDocumentError(
-            str(path), f"unsupported file type {suffix or '(none)'!r}; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}"
-        )
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        kind = suffix or "(none)"
+        raise UnsupportedDocumentError(str(path), f"unsupported file type {kind!r}; supported: {supported}")
     data = path.read_bytes()
     if not data.strip():
         raise UnsupportedDocumentError(str(path), "the file is empty")
@@ -83,6 +83,9 @@ def decode_text(data: bytes, name: str) -> str:
         return _normalize_newlines(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
+    western = _as_western(data)
+    if western is not None:
+        return _normalize_newlines(western)
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -134,6 +137,24 @@ def _bomless_utf16(data: bytes) -> str | None:
         return data.decode(encoding)
     except UnicodeDecodeError:
         return None
+
+
+def _as_western(data: bytes) -> str | None:
+    """Windows-1252/Latin-1 text, when it reads as mostly-ASCII prose with a few accented letters.
+
+    Statistical detectors often mistake short French or German text for Baltic or Mac encodings;
+    Cyrillic or Greek text decoded this way is almost all non-ASCII, so the ratio test rejects it.
+    """
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    letters = sum(1 for char in text if char.isalpha())
+    foreign = [char for char in text if ord(char) > 127]
+    if not letters or len(foreign) / letters > 0.3:
+        return None
+    latin = sum(1 for char in foreign if char.isalpha() and "\u00c0" <= char <= "\u00ff" or char in "“”‘’–—…€«»°")
+    return text if latin / len(foreign) > 0.9 else None
 
 
 def _looks_binary(data: bytes) -> bool:

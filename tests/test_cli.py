@@ -1,0 +1,121 @@
+"""The command line in real subprocesses: the real model, a real index, exit codes and JSON output."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import ROOT, SEED_FILE, SEEDS
+
+pytestmark = pytest.mark.integration
+
+
+def run(*args, check=True, env=None):
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    index = tmp_path_factory.mktemp("cli") / "index"
+    first = json.loads(run("ingest", str(SEEDS), "--index", str(index), "--json").stdout)
+    assert first["files"] == 1 and first["chunks_embedded"] > 0 and first["skipped"] == 0
+    return index, first
+
+
+def test_second_ingest_embeds_nothing(index):
+    path, first = index
+    second = json.loads(run("ingest", str(SEEDS), "--index", str(path), "--json").stdout)
+    assert second["chunks_embedded"] == 0
+    assert second["chunks_unchanged"] == first["chunks_embedded"]
+    assert set(second) == {"files", "skipped", "chunks_embedded", "chunks_unchanged", "chunks_removed", "seconds"}
+
+
+def test_ask_json_is_the_design_contract(index):
+    result = run("ask", "What did NATO call on Russia to do?", "--index", str(index[0]), "--json")
+    answer = json.loads(result.stdout)
+    assert set(answer) == {"answer", "refused", "citations", "timings"}
+    assert not answer["refused"] and "de-escalate" in answer["answer"]
+    text = SEED_FILE.read_text(encoding="utf-8")
+    for citation in answer["citations"]:
+        assert set(citation) == {"n", "source", "chunk_id", "quote", "start", "end", "score"}
+        assert text[citation["start"] : citation["end"]] == citation["quote"]
+
+
+def test_ask_plain_prints_answer_then_sources(index):
+    out = run("ask", "Who is NATO's secretary-general?", "--index", str(index[0])).stdout
+    assert "Stoltenberg" in out and "Sources:" in out and "[1] nato_statement" in out
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "empty"), ("   ", "empty"), ("x" * 2001, "2001 characters")],
+)
+def test_bad_questions_exit_2(index, question, message):
+    result = run("ask", question, "--index", str(index[0]), check=False)
+    assert result.returncode == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_index_exits_2(tmp_path):
+    result = run("ask", "What?", "--index", str(tmp_path / "none"), check=False)
+    assert result.returncode == 2 and "assistant ingest" in result.stderr
+
+
+def test_missing_path_exits_2(tmp_path):
+    result = run("ingest", str(tmp_path / "nowhere"), "--index", str(tmp_path / "i"), check=False)
+    assert result.returncode == 2 and "nowhere" in result.stderr
+
+
+def test_help_is_fast_and_lists_commands():
+    started = time.perf_counter()
+    out = run("--help").stdout
+    assert "ingest" in out and "ask" in out
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys, assistant.cli as c; c.build_parser(); print('torch' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert probe.stdout.strip() == "False", "building the CLI must not import torch"
+    assert time.perf_counter() - started < 60
+
+
+def test_interrupted_ingest_still_answers_and_next_run_completes(tmp_path):
+    """Kill an ingest part-way (SIGKILL): the index keeps answering and the next run finishes the job."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    base = SEED_FILE.read_text(encoding="utf-8")
+    for number in range(12):
+        (docs / f"doc{number:02d}.txt").write_text(f"Document number {number}.\n\n{base}", encoding="utf-8")
+    index = tmp_path / "index"
+    command = [sys.executable, "-m", "assistant", "-v", "ingest", str(docs), "--index", str(index), "--json"]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    indexed = 0
+    for line in process.stderr:
+        indexed += "INFO assistant.ingest: indexed" in line
+        if indexed >= 3:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "the ingest finished before it could be interrupted"
+    answer = json.loads(run("ask", "What did NATO call on Russia to do?", "--index", str(index), "--json").stdout)
+    assert not answer["refused"]
+    resumed = json.loads(run("ingest", str(docs), "--index", str(index), "--json").stdout)
+    assert resumed["files"] == 12 and resumed["chunks_embedded"] > 0 and resumed["chunks_unchanged"] > 0
+    again = json.loads(run("ingest", str(docs), "--index", str(index), "--json").stdout)
+    assert again["chunks_embedded"] == 0
+    assert again["chunks_unchanged"] == resumed["chunks_embedded"] + resumed["chunks_unchanged"]
