@@ -83,6 +83,19 @@ class Assistant:
         yield answer.text
         yield answer
 
+    # -- LangChain --------------------------------------------------------------------------------
+    def as_retriever(self, k: int | None = None, sources: Sequence[str] | None = None) -> Any:
+        """A LangChain `BaseRetriever` over this index: Documents with source, offsets, chunk id and score."""
+        from assistant.integrations import AssistantRetriever
+
+        return AssistantRetriever(assistant=self, k=k, sources=list(sources) if sources else None)
+
+    def as_runnable(self) -> Any:
+        """A LangChain `Runnable` taking `{"question", "history"}` and returning the Answer dict."""
+        from assistant.integrations import assistant_runnable
+
+        return assistant_runnable(self)
+
     def validate_question(self, question: str) -> str:
         """The question stripped, or InvalidQuestionError naming what is wrong with it."""
         if not isinstance(question, str) or not question.strip():

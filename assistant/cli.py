@@ -33,6 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--source", action="append", dest="sources", help="only search this document (repeatable)")
     _add_common(ask)
     ask.set_defaults(handler=_ask)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API (and the web page at /) with uvicorn")
+    serve.add_argument("--host", default=None, help="address to bind (default: ASSISTANT_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--no-ui", action="store_true", help="serve the API only, without the Gradio page")
+    serve.add_argument(
+        "--index", type=Path, default=None, help="index folder (default: ASSISTANT_INDEX_DIR or index/)"
+    )
+    serve.set_defaults(handler=_serve)
     return parser
 
 
@@ -110,4 +119,12 @@ def _ask(args: argparse.Namespace) -> int:
         for hit in answer.passages[:3]:
             preview = " ".join(hit.chunk.text.split())[:160]
             print(f"  - {hit.chunk.source} (score {hit.score:.2f}): {preview}...")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from assistant.api import serve
+
+    assistant = _assistant(args)
+    serve(assistant, host=args.host or assistant.settings.host, port=args.port, ui=not args.no_ui)
     return 0

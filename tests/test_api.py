@@ -1,0 +1,469 @@
+"""The HTTP API against real uvicorn servers on loopback: native routes, OpenAI clients, SSE, errors, keys, fuzzing."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant.api import create_app
+from assistant.assistant import Assistant
+from assistant.config import Settings
+from assistant.embeddings import FakeEmbedder
+from assistant.loaders import load
+from assistant.store import ChromaStore
+from tests.conftest import ROOT, SEED_FILE, SEEDS
+
+SEED_TEXT = load(SEED_FILE).text
+LIGHTHOUSE = ROOT / "tests" / "fixtures" / "lighthouse.txt"
+KEY = "test-key-0123456789"
+
+
+# -- servers on loopback (also used by test_chroma_server.py) -----------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen | None = None, timeout: float = 120.0) -> None:
+    """Poll `url` until it answers 200; fail early when `process` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode} before {url} answered")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
+
+
+@contextlib.contextmanager
+def running(command: list[str], health_path: str, port: int, log: Path, env: dict[str, str] | None = None):
+    """Run a server subprocess until the block ends; yields its base URL. Its output goes to `log`."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            wait_until_up(url + health_path, process)
+        except (RuntimeError, TimeoutError) as error:
+            raise RuntimeError(f"{error}; its log:\n{log.read_text(errors='replace')[-3000:]}") from error
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def assistant_serve(port: int, index: Path, *options: str) -> list[str]:
+    # `python -m` from the repo root, so the package and app.py import from this tree.
+    return [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--index", str(index), *options]
+
+
+@contextlib.contextmanager
+def uvicorn_thread(app):
+    """Serve an ASGI app with uvicorn in a thread on a free loopback port; yields its base URL."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def events(response: httpx.Response) -> list[tuple[str, str]]:
+    """(event, data) pairs of a server-sent event stream; `event` is "message" when the stream names none."""
+    found, event, data = [], "message", []
+    for line in response.iter_lines():
+        if not line:
+            if data:
+                found.append((event, "\n".join(data)))
+            event, data = "message", []
+        elif line.startswith("event:"):
+            event = line[6:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].strip())
+    return found
+
+
+# -- fast servers: the fake embedder, a real Chroma in a temp dir ------------------------------------------------
+def fake_assistant(index: Path, **overrides) -> Assistant:
+    settings = Settings(index_dir=index, chunk_size=300, chunk_overlap=50, max_upload_mb=0.05, **overrides)
+    return Assistant(settings, ChromaStore(settings), FakeEmbedder())
+
+
+@pytest.fixture(scope="module")
+def fake_index(tmp_path_factory) -> Path:
+    index = tmp_path_factory.mktemp("api") / "index"
+    fake_assistant(index).ingest([SEEDS], progress=False)
+    return index
+
+
+@pytest.fixture(scope="module")
+def api(fake_index):
+    app = create_app(fake_assistant(fake_index))
+    with uvicorn_thread(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def keyed_api(fake_index):
+    with uvicorn_thread(create_app(fake_assistant(fake_index, api_key=KEY))) as url:
+        yield url
+
+
+QUESTION = "What did NATO call on Russia to do?"
+
+
+def test_ask_returns_the_answer_contract_with_exact_quotes(api):
+    response = api.post("/api/ask", json={"question": QUESTION, "k": 3})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"answer", "refused", "citations", "timings"}
+    assert not body["refused"] and body["citations"]
+    for citation in body["citations"]:
+        assert set(citation) >= {"n", "source", "chunk_id", "quote", "start", "end", "score"}
+        assert SEED_TEXT[citation["start"] : citation["end"]] == citation["quote"]
+        assert f"[{citation['n']}]" in body["answer"]
+
+
+def test_ask_accepts_history_and_sources(api):
+    history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "To de-escalate."}]
+    body = {"question": "and what else?", "history": history, "sources": [SEED_FILE.name]}
+    response = api.post("/api/ask", json=body)
+    assert response.status_code == 200, response.text
+    elsewhere = api.post("/api/ask", json={"question": QUESTION, "sources": ["no-such-document.txt"]}).json()
+    assert elsewhere["refused"] and not elsewhere["citations"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "param"),
+    [
+        ("/api/ask", {"question": ""}, 422, "question"),
+        ("/api/ask", {"question": "   \n"}, 422, "question"),
+        ("/api/ask", {"question": "why " * 600}, 422, "question"),
+        ("/api/ask", {}, 422, "question"),
+        ("/api/ask", {"question": 42}, 422, "question"),
+        ("/api/ask", {"question": "q?", "k": 0}, 422, "k"),
+        ("/api/ask", {"question": "q?", "k": 51}, 422, "k"),
+        ("/api/ask", {"question": "q?", "k": "many"}, 422, "k"),
+        ("/api/ask", {"question": "q?", "generator": "gpt-9"}, 422, "generator"),
+        ("/api/ask", {"question": "q?", "history": [{"role": "bot", "content": "hi"}]}, 422, "history.0.role"),
+        ("/api/ask", {"question": "q?", "sources": "all"}, 422, "sources"),
+        ("/api/ask", {"question": "q?", "temperature": 2}, 422, "temperature"),
+        ("/api/ask", [QUESTION], 422, "body"),
+        ("/api/chat/stream", {"question": ""}, 422, "question"),
+        ("/v1/chat/completions", {"model": "extractive", "messages": []}, 422, "messages"),
+        ("/v1/chat/completions", {"model": "gpt-9", "messages": [{"role": "user", "content": "q?"}]}, 404, "model"),
+        ("/v1/chat/completions", {"model": "extractive", "messages": [{"role": "user", "content": " "}]}, 422,
+         "messages"),
+        ("/v1/chat/completions", {"model": "extractive", "messages": [{"role": "assistant", "content": "hi"}]}, 422,
+         "messages.0"),
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": "q?"}]}, 422, "model"),
+    ],
+)
+def test_bad_requests_get_a_4xx_naming_the_field(api, path, body, status, param):
+    response = api.post(path, json=body)
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["param"] == param
+    assert error["message"]
+
+
+def test_malformed_json_is_a_422(api):
+    response = api.post("/api/ask", content=b'{"question": ', headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["error"]["param"]
+
+
+def test_oversized_bodies_are_refused_with_413(api):
+    big = json.dumps({"question": "x" * (2 * 1024 * 1024)}).encode()
+    declared = api.post("/api/ask", content=big, headers={"content-type": "application/json"})
+    assert declared.status_code == 413
+    assert declared.json()["error"]["param"] == "body"
+
+    def chunks():  # no Content-Length: the limit is enforced while reading
+        for begin in range(0, len(big), 65536):
+            yield big[begin : begin + 65536]
+
+    streamed = api.post("/api/ask", content=chunks(), headers={"content-type": "application/json"})
+    assert streamed.status_code == 413
+
+
+def test_stream_sends_deltas_then_the_final_answer(api):
+    with api.stream("POST", "/api/chat/stream", json={"question": QUESTION}) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        received = events(response)
+    kinds = [kind for kind, _ in received]
+    assert kinds[-1] == "answer" and set(kinds[:-1]) == {"delta"}
+    final = json.loads(received[-1][1])
+    assert "".join(json.loads(data)["text"] for _, data in received[:-1]) == final["answer"]
+    expected = api.post("/api/ask", json={"question": QUESTION}).json()
+    assert {**final, "timings": None} == {**expected, "timings": None}
+
+
+def test_openai_client_gets_the_answer_and_its_citations(api):
+    openai = pytest.importorskip("openai")
+    client = openai.OpenAI(base_url=f"{api.base_url}/v1", api_key="unused")
+    assert [model.id for model in client.models.list()] == ["extractive"]
+    expected = api.post("/api/ask", json={"question": QUESTION}).json()
+
+    completion = client.chat.completions.create(model="extractive", messages=[{"role": "user", "content": QUESTION}])
+    assert completion.choices[0].message.content == expected["answer"]
+    assert completion.model_extra["citations"] == expected["citations"]
+
+    stream = client.chat.completions.create(
+        model="extractive", messages=[{"role": "user", "content": QUESTION}], stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    assert "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices) == expected["answer"]
+    assert [chunk.model_extra.get("citations") for chunk in chunks if chunk.choices][-1] == expected["citations"]
+    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+
+    with pytest.raises(openai.NotFoundError):
+        client.chat.completions.create(model="gpt-9", messages=[{"role": "user", "content": QUESTION}])
+    with pytest.raises(openai.UnprocessableEntityError, match="empty"):
+        client.chat.completions.create(model="extractive", messages=[{"role": "user", "content": ""}])
+
+
+def test_langchain_chat_openai_in_an_lcel_chain(api):
+    langchain_openai = pytest.importorskip("langchain_openai")
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+
+    model = langchain_openai.ChatOpenAI(model="extractive", base_url=f"{api.base_url}/v1", api_key="unused")
+    chain = ChatPromptTemplate.from_messages([("human", "{question}")]) | model | StrOutputParser()
+    expected = api.post("/api/ask", json={"question": QUESTION}).json()["answer"]
+    assert chain.invoke({"question": QUESTION}) == expected
+    assert "".join(chain.stream({"question": QUESTION})) == expected
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    follow_up = model.invoke([HumanMessage(QUESTION), AIMessage(expected), HumanMessage("and what else?")])
+    assert follow_up.content
+
+
+def test_documents_upload_list_ask_and_delete(api):
+    with LIGHTHOUSE.open("rb") as handle:
+        response = api.post("/api/documents", files={"file": ("lighthouse.txt", handle, "text/plain")})
+    assert response.status_code == 201, response.text
+    [document] = response.json()["documents"]
+    assert document["source"] == "lighthouse.txt" and document["chunks"] > 0
+    assert document["id"] in {doc["id"] for doc in api.get("/api/documents").json()["documents"]}
+
+    answer = api.post("/api/ask", json={"question": "Who designed the Kestrel Point lighthouse?"}).json()
+    assert answer["citations"] and {citation["source"] for citation in answer["citations"]} == {"lighthouse.txt"}
+    for citation in answer["citations"]:
+        assert LIGHTHOUSE.read_text()[citation["start"] : citation["end"]] == citation["quote"]
+
+    changed = LIGHTHOUSE.read_text() + "\nThe light was automated in 1979.\n"
+    again = api.post("/api/documents", files={"file": ("lighthouse.txt", changed.encode(), "text/plain")})
+    assert again.status_code == 201 and again.json()["ingest"]["chunks_embedded"] > 0
+    assert [doc["source"] for doc in api.get("/api/documents").json()["documents"]].count("lighthouse.txt") == 1
+
+    deleted = api.delete(f"/api/documents/{document['id']}")
+    assert deleted.status_code == 200 and deleted.json()["chunks_removed"] > 0
+    assert not Path(document["id"]).exists()
+    assert api.delete(f"/api/documents/{document['id']}").status_code == 404
+    assert "lighthouse.txt" not in {doc["source"] for doc in api.get("/api/documents").json()["documents"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "status", "code"),
+    [
+        ("tool.exe", b"MZ\x90\x00", 415, "unsupported_file_type"),
+        ("noext", b"plain words", 415, "unsupported_file_type"),
+        ("empty.txt", b"", 422, "unreadable_file"),
+        ("binary.txt", bytes(range(256)) * 8, 422, "unreadable_file"),
+        ("big.txt", b"word " * 12000, 413, "file_too_large"),  # over the 0.05 MB limit of the fast server
+        ("huge.txt", b"word " * 40000, 413, "request_too_large"),  # over the whole-request limit
+    ],
+)
+def test_bad_uploads_are_refused_and_leave_nothing_behind(api, fake_index, name, content, status, code):
+    before = api.get("/api/documents").json()["documents"]
+    response = api.post("/api/documents", files={"file": (name, content, "application/octet-stream")})
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["param"] in ("file", "body")
+    assert response.json()["error"]["code"] == code
+    assert api.get("/api/documents").json()["documents"] == before
+    assert not [path for path in (fake_index / "uploads").glob("*") if path.name != "lighthouse.txt"]
+
+
+def test_upload_names_cannot_escape_the_upload_folder(api, fake_index):
+    response = api.post("/api/documents", files={"file": ("../../escape.txt", b"Escaping words here.", "text/plain")})
+    assert response.status_code == 201, response.text
+    [document] = response.json()["documents"]
+    assert Path(document["id"]).parent == (fake_index / "uploads").resolve()
+    assert api.delete(f"/api/documents/{document['id']}").status_code == 200
+
+
+def test_healthz_reports_counts(api):
+    body = api.get("/healthz").json()
+    assert body["status"] == "ok" and body["documents"] >= 1 and body["chunks"] > 0
+
+
+def test_unknown_routes_get_json_errors(api):
+    response = api.get("/api/nope")
+    assert response.status_code == 404 and response.json()["error"]["type"] == "not_found_error"
+
+
+def test_api_key_is_required_on_api_and_v1_routes(keyed_api):
+    ask = {"question": QUESTION}
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {KEY}"}, {"Authorization": KEY}):
+        response = httpx.post(f"{keyed_api}/api/ask", json=ask, headers=headers)
+        assert response.status_code == 401, headers
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert response.json()["error"]["param"] == "Authorization"
+    for method, path in (("GET", "/api/documents"), ("GET", "/v1/models"), ("DELETE", "/api/documents/x")):
+        assert httpx.request(method, keyed_api + path).status_code == 401
+    granted = httpx.post(f"{keyed_api}/api/ask", json=ask, headers={"Authorization": f"Bearer {KEY}"})
+    assert granted.status_code == 200
+    assert httpx.get(f"{keyed_api}/healthz").status_code == 200
+
+    openai = pytest.importorskip("openai")
+    client = openai.OpenAI(base_url=f"{keyed_api}/v1", api_key=KEY)
+    assert client.chat.completions.create(model="extractive", messages=[{"role": "user", "content": QUESTION}]).choices
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=f"{keyed_api}/v1", api_key="wrong").models.list()
+
+
+def test_importing_the_api_does_not_import_gradio():
+    code = "import sys, assistant.api; assert 'gradio' not in sys.modules, 'gradio was imported'"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_serving_without_a_build_app_logs_and_serves_the_api(fake_index, monkeypatch, caplog):
+    from fastapi.testclient import TestClient
+
+    import assistant.api as api_module
+
+    monkeypatch.setitem(sys.modules, "app", type(sys)("app"))  # an app module without build_app
+    monkeypatch.setattr(api_module, "__file__", str(ROOT / "nowhere" / "assistant" / "api.py"))
+    app = create_app(fake_assistant(fake_index))
+    with caplog.at_level("WARNING"):
+        assert api_module.mount_ui(app, fake_assistant(fake_index)) is False
+    assert "serving the API only" in caplog.text
+    assert TestClient(app).get("/healthz").status_code == 200
+
+
+# -- fuzzing the OpenAPI schema -----------------------------------------------------------------------------------
+hypothesis = pytest.importorskip("hypothesis")
+schemathesis = pytest.importorskip("schemathesis")
+
+
+@pytest.fixture(scope="module")
+def api_schema(fake_index, tmp_path_factory):
+    # Its own index: fuzzed uploads and deletes must not disturb the other tests.
+    index = tmp_path_factory.mktemp("fuzz") / "index"
+    fake_assistant(index).ingest([SEEDS], progress=False)
+    return schemathesis.openapi.from_asgi("/openapi.json", create_app(fake_assistant(index)))
+
+
+fuzzed = schemathesis.pytest.from_fixture("api_schema")
+
+
+@pytest.mark.integration
+@fuzzed.parametrize()
+@hypothesis.settings(max_examples=30, deadline=None, suppress_health_check=list(hypothesis.HealthCheck))
+def test_fuzzed_requests_never_get_a_server_error(case):
+    case.call_and_validate(checks=[schemathesis.checks.not_a_server_error])
+
+
+# -- the real model behind `assistant serve` ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A real `assistant serve` (packaged model, Gradio page at /), with the seeds uploaded through the API."""
+    folder = tmp_path_factory.mktemp("served")
+    port = free_port()
+    with running(assistant_serve(port, folder / "index"), "/healthz", port, folder / "serve.log") as url:
+        with SEED_FILE.open("rb") as handle:
+            uploaded = httpx.post(f"{url}/api/documents", files={"file": (SEED_FILE.name, handle)}, timeout=120)
+        assert uploaded.status_code == 201, uploaded.text
+        yield url
+
+
+SEED_QUESTIONS = [json.loads(line) for line in (ROOT / "tests" / "data" / "seed_questions.jsonl").open()]
+
+
+@pytest.mark.integration
+def test_served_answers_match_the_python_api(served, seeded_index):
+    for item in SEED_QUESTIONS[:12]:
+        expected = seeded_index.ask(item["question"]).to_dict()
+        got = httpx.post(f"{served}/api/ask", json={"question": item["question"]}, timeout=60).json()
+        assert (got["answer"], got["refused"]) == (expected["answer"], expected["refused"]), item["id"]
+        assert [c["quote"] for c in got["citations"]] == [c["quote"] for c in expected["citations"]]
+
+
+@pytest.mark.integration
+def test_served_openai_client_and_chat_openai(served):
+    openai = pytest.importorskip("openai")
+    langchain_openai = pytest.importorskip("langchain_openai")
+    client = openai.OpenAI(base_url=f"{served}/v1", api_key="unused")
+    completion = client.chat.completions.create(
+        model="extractive", messages=[{"role": "user", "content": "Who is the secretary-general of NATO?"}]
+    )
+    assert "Stoltenberg" in completion.choices[0].message.content
+    for citation in completion.model_extra["citations"]:
+        assert SEED_TEXT[citation["start"] : citation["end"]] == citation["quote"]
+    model = langchain_openai.ChatOpenAI(model="extractive", base_url=f"{served}/v1", api_key="unused")
+    streamed = "".join(chunk.content for chunk in model.stream("Which council did NATO invite Russia to meet in?"))
+    assert "NATO-Russia Council" in streamed
+
+
+@pytest.mark.integration
+def test_served_stream_and_refusal(served):
+    with httpx.stream("POST", f"{served}/api/chat/stream", json={"question": "What is the capital of Australia?"},
+                      timeout=60) as response:
+        received = events(response)
+    assert received[-1][0] == "answer" and json.loads(received[-1][1])["refused"] is True
+
+
+@pytest.mark.integration
+def test_served_concurrent_requests_answer_like_serial_ones(served):
+    questions = [item["question"] for item in SEED_QUESTIONS[:10]]
+    serial = {q: httpx.post(f"{served}/api/ask", json={"question": q}, timeout=60).json()["answer"] for q in questions}
+
+    def ask(question: str) -> tuple[str, int, str]:
+        response = httpx.post(f"{served}/api/ask", json={"question": question}, timeout=120)
+        return question, response.status_code, response.json().get("answer")
+
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(ask, questions * 4))
+    assert all(status == 200 for _, status, _ in results)
+    assert all(answer == serial[question] for question, _, answer in results)
+
+
+@pytest.mark.integration
+def test_served_page_is_mounted_at_root(served):
+    if "def build_app" not in (ROOT / "app.py").read_text():
+        pytest.skip("app.py has no build_app(assistant) to mount")
+    response = httpx.get(f"{served}/", timeout=30)
+    assert response.status_code == 200 and "<html" in response.text.lower()
