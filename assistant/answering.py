@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from assistant.citations import Sentence, cite, content_words, split_sentences
 from assistant.embeddings import Embedder
@@ -29,7 +33,11 @@ class ScoredSentence:
     passage: float
 
 def score_sentences(
-    question: str, hits: Sequence[Hit], embedder: Embedder, context: str | None = None
+    question: str,
+    hits: Sequence[Hit],
+    embedder: Embedder,
+    context: str | None = None,
+    cache: SentenceVectorCache | None = None,
 ) -> list[ScoredSentence]:
     """Every distinct sentence of the hits, scored for how well it answers `question`, best first.
 
@@ -46,10 +54,11 @@ def score_sentences(
         return []
     sentences = [sentence for sentence, _ in candidates.values()]
     queries = [question] if context is None or context == question else [question, context]
-    vectors = embedder.embed(queries + [sentence.text for sentence in sentences])
-    similarities = vectors[len(queries) :] @ vectors[0]
+    cache = cache if cache is not None else SentenceVectorCache(0)
+    query_vectors, sentence_vectors = cache.embed(embedder, queries, sentences)
+    similarities = sentence_vectors @ query_vectors[0]
     if len(queries) == 2:
-        similarities = (1 - CONTEXT_WEIGHT) * similarities + CONTEXT_WEIGHT * (vectors[len(queries) :] @ vectors[1])
+        similarities = (1 - CONTEXT_WEIGHT) * similarities + CONTEXT_WEIGHT * (sentence_vectors @ query_vectors[1])
     question_words = content_words(question) or content_words(context or "")
     sentence_words = [content_words(sentence.text) for sentence in sentences]
     weights = _rarity(question_words, sentence_words)
@@ -60,6 +69,34 @@ def score_sentences(
         support = SIMILARITY_WEIGHT * float(similarity) + OVERLAP_WEIGHT * overlap + PASSAGE_WEIGHT * passage
         scored.append(ScoredSentence(sentence, support, float(similarity), overlap, passage))
     return sorted(scored, key=lambda item: item.support, reverse=True)
+
+
+class SentenceVectorCache:
+    """Sentence vectors by (chunk id, offset), least recently used dropped first: warm questions skip re-embedding."""
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self.capacity = capacity
+        self._vectors: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(
+        self, embedder: Embedder, queries: list[str], sentences: Sequence[Sentence]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of the queries (always fresh) and of the sentences (cached), in one model call."""
+        keys = [(sentence.chunk.id, sentence.start) for sentence in sentences]
+        with self._lock:
+            known = {key: self._vectors[key] for key in keys if key in self._vectors}
+        missing = [sentence.text for key, sentence in zip(keys, sentences, strict=True) if key not in known]
+        vectors = embedder.embed(queries + missing)
+        fresh = dict(zip([key for key in keys if key not in known], vectors[len(queries) :], strict=True))
+        with self._lock:
+            for key, vector in fresh.items():
+                self._vectors[key] = vector
+            for key in known:
+                self._vectors.move_to_end(key)
+            while len(self._vectors) > self.capacity:
+                self._vectors.popitem(last=False)
+        return vectors[: len(queries)], np.stack([known.get(key, fresh.get(key)) for key in keys])
 
 
 def _rarity(words: set[str], sentences: Sequence[set[str]]) -> dict[str, float]:
@@ -80,9 +117,10 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.threshold = threshold
         self.max_sentences = max_sentences
+        self.cache = SentenceVectorCache()
 
     def answer(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Answer:
-        scored = score_sentences(question, hits, self.embedder, context)
+        scored = score_sentences(question, hits, self.embedder, context, self.cache)
         if not scored or scored[0].support < self.threshold:
             return refusal(question, hits)
         chosen = [scored[0]]

@@ -46,3 +46,21 @@ def test_second_sentence_joins_only_when_nearly_as_good(fake_embedder):
     answer = answerer.answer("When does the harbour bell ring?", hits())
     assert answer.citations[0].quote == "The harbour bell rings at noon every Sunday."
     assert len(answer.citations) == 1
+
+
+def test_sentence_vectors_are_cached_between_questions(fake_embedder):
+    answerer = ExtractiveAnswerer(fake_embedder, threshold=0.0)
+    first = answerer.answer("Who is the mayor?", hits())
+    second = answerer.answer("Who is the mayor?", hits())
+    assert fake_embedder.calls == [1 + 4, 1], "the second question embeds only itself"
+    assert first.text == second.text
+
+
+def test_cache_drops_least_recently_used(fake_embedder):
+    from assistant.answering import SentenceVectorCache
+
+    cache = SentenceVectorCache(capacity=2)
+    answer = ExtractiveAnswerer(fake_embedder, threshold=0.0)
+    answer.cache = cache
+    answer.answer("mayor", hits())
+    assert len(cache._vectors) == 2
