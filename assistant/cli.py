@@ -34,6 +34,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(ask)
     ask.set_defaults(handler=_ask)
 
+    evaluate = commands.add_parser("eval", help="score answers, citations, refusals and retrieval on a question set")
+    evaluate.add_argument("questions", nargs="?", type=Path, help="question set (JSONL); optional with --compare")
+    evaluate.add_argument("--k", type=int, default=None, help="passages to retrieve (default: ASSISTANT_K or 4)")
+    evaluate.add_argument("--generator", default=None, help="answer generator (default: ASSISTANT_GENERATOR)")
+    evaluate.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    evaluate.add_argument("--report", type=Path, default=None, help="write report.md, results.jsonl and plots here")
+    evaluate.add_argument(
+        "--compare", type=Path, nargs="+", metavar="DIR",
+        help="put earlier reports side by side (with --report, this run too)",
+    )
+    _add_common(evaluate)
+    evaluate.set_defaults(handler=_eval)
+
+    beir = commands.add_parser("eval-retrieval", help="nDCG@10, recall and MRR of retrieval on a BEIR-format folder")
+    beir.add_argument("beir_dir", type=Path, help="folder with corpus.jsonl, queries.jsonl and qrels/<split>.tsv")
+    beir.add_argument("--split", default="test", help="qrels split (default: test)")
+    beir.add_argument("--run-file", type=Path, default=None, help="write the ranking here in TREC format")
+    beir.add_argument("--limit", type=int, default=None, help="only the first N judged queries")
+    beir.add_argument(
+        "--index", type=Path, default=None, help="keep the benchmark index here, to reuse it (default: a temporary one)"
+    )
+    beir.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    beir.set_defaults(handler=_eval_retrieval)
+
     serve = commands.add_parser("serve", help="serve the HTTP API (and the web page at /) with uvicorn")
     serve.add_argument("--host", default=None, help="address to bind (default: ASSISTANT_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
@@ -127,4 +151,58 @@ def _serve(args: argparse.Namespace) -> int:
 
     assistant = _assistant(args)
     serve(assistant, host=args.host or assistant.settings.host, port=args.port, ui=not args.no_ui)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from assistant.evaluation import EvaluationDataError, evaluate, load_questions, summarize
+    from assistant.reports import compare_reports, summary_table, write_report
+
+    if args.questions is None:
+        if not args.compare:
+            raise EvaluationDataError("Give a question set (JSONL), or reports to compare with --compare DIR DIR.")
+        table, summaries = compare_reports(args.compare, args.report)
+        print(json.dumps(summaries) if args.json else table)
+        return 0
+    if args.compare and args.report is None:
+        raise EvaluationDataError("--compare with a question set needs --report DIR, where this run is written.")
+    if args.k is not None and not 1 <= args.k <= 50:
+        raise EvaluationDataError(f"--k must be between 1 and 50; got {args.k}.")
+    questions, problems = load_questions(args.questions)
+    questions = questions[: args.limit] if args.limit else questions
+    overrides = {key: value for key, value in (("index_dir", args.index), ("generator", args.generator)) if value}
+    from assistant.assistant import Assistant
+
+    rows = evaluate(Assistant.from_settings(**overrides), questions, k=args.k)
+    summary = {**summarize(rows, args.k), "skipped_lines": len(problems)}
+    if args.report:
+        write_report(args.report, summary, rows, title=f"Evaluation of {args.questions.name}")
+        print(f"report written to {args.report}/report.md", file=sys.stderr)
+    table = summary_table({"value": summary})
+    if args.compare:
+        table, _ = compare_reports([args.report, *args.compare], args.report)
+    print(json.dumps(summary) if args.json else table)
+    return 0
+
+
+def _eval_retrieval(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from assistant.assistant import Assistant
+    from assistant.evaluation import evaluate_retrieval, load_beir, write_trec_run
+
+    data = load_beir(args.beir_dir, args.split, args.limit)
+    with tempfile.TemporaryDirectory(prefix="assistant-beir-") as scratch:
+        # Its own local collection, so a benchmark never touches the documents of a real index or server.
+        index = args.index or Path(scratch) / "index"
+        assistant = Assistant.from_settings(index_dir=index, chroma_url=None, collection="beir")
+        summary, run = evaluate_retrieval(assistant, data)
+    summary = {"benchmark": args.beir_dir.resolve().name, "split": args.split, **summary}
+    if args.run_file:
+        write_trec_run(run, args.run_file)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        for key, value in summary.items():
+            print(f"{key:>17}  {value}")
     return 0

@@ -1,0 +1,342 @@
+"""Evaluation: score the assistant on a question set, and its retriever on a BEIR benchmark."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.metrics import (
+    contains_answer,
+    exact_match,
+    hit_at_k,
+    mrr_at_k,
+    ndcg_at_k,
+    percentile,
+    recall_at_k,
+    reciprocal_rank,
+    refusal_precision_recall,
+    token_f1,
+)
+
+logger = logging.getLogger(__name__)
+
+_MARKER = re.compile(r"\s*\[\d+\]")
+RANKING_DEPTH = 100  # documents ranked per BEIR query: enough for recall@100
+EMBED_BATCH = 256  # BEIR chunks embedded and stored together
+
+
+class EvaluationDataError(AssistantError):
+    """A question set or benchmark folder is missing, empty or unreadable."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One line of a question set (DESIGN.md): `answers` empty and `answerable` false when unanswerable."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    answerable: bool
+    sources: tuple[str, ...] = ()
+
+
+# -- question sets ------------------------------------------------------------------------------
+def load_questions(path: Path | str) -> tuple[list[Question], list[str]]:
+    """The valid questions of a JSONL file, and a message per malformed line (which is skipped)."""
+    path = Path(path)
+    if not path.is_file():
+        raise EvaluationDataError(f"No question set at {path}. Give a JSONL file like tests/data/seed_questions.jsonl.")
+    questions, problems, seen = [], [], set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            question = _parse_question(json.loads(line))
+            if question.id in seen:
+                raise ValueError(f"duplicate id {question.id!r}")
+        except (ValueError, TypeError) as error:
+            problems.append(f"{path}:{number}: skipped: {error}")
+            logger.warning("%s", problems[-1])
+            continue
+        seen.add(question.id)
+        questions.append(question)
+    if not questions:
+        raise EvaluationDataError(
+            f"The question set {path} holds no valid questions ({len(problems)} malformed lines). "
+            'Each line must be {"id", "question", "answers", "answerable"}.'
+        )
+    return questions, problems
+
+
+def _parse_question(record: Any) -> Question:
+    if not isinstance(record, dict):
+        raise ValueError(f"expected a JSON object, got {type(record).__name__}")
+    missing = [key for key in ("id", "question", "answers", "answerable") if key not in record]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    answers, sources = record["answers"], record.get("sources") or []
+    if not isinstance(record["question"], str) or not record["question"].strip():
+        raise ValueError("question must be a non-empty string")
+    if not isinstance(record["answerable"], bool):
+        raise ValueError(f"answerable must be true or false, got {record['answerable']!r}")
+    for name, values in (("answers", answers), ("sources", sources)):
+        if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+            raise ValueError(f"{name} must be a list of strings")
+    if record["answerable"] and not answers:
+        raise ValueError("an answerable question needs at least one reference answer")
+    if not record["answerable"] and answers:
+        raise ValueError("an unanswerable question must have no answers")
+    return Question(str(record["id"]), record["question"].strip(), tuple(answers), record["answerable"], tuple(sources))
+
+
+# -- scoring one answer ---------------------------------------------------------------------------
+def _from_source(source: str, sources: Sequence[str]) -> bool:
+    return any(source == name or Path(source).name == name for name in sources)
+
+
+def is_evidence(text: str, source: str, question: Question) -> bool:
+    """True when `text` holds a reference answer (from a listed source, when the question lists any)."""
+    if not question.answers:
+        return bool(question.sources) and question.answerable and _from_source(source, question.sources)
+    return contains_answer(text, question.answers) and (not question.sources or _from_source(source, question.sources))
+
+
+def score_answer(question: Question, answer: Any, seconds: float) -> dict[str, Any]:
+    """One results row: the answer given and its scores (answer, refusal, citations, retrieval)."""
+    prediction = "" if answer.refused else _MARKER.sub("", answer.text).strip()
+    citations = answer.citations
+    cited_evidence = [is_evidence(c.quote, c.source, question) for c in citations]
+    ranks = [hit.rank for hit in answer.passages if is_evidence(hit.chunk.text, hit.chunk.source, question)]
+    first = min(ranks) if ranks else None
+    contains = contains_answer(prediction, question.answers)
+    row: dict[str, Any] = {
+        "id": question.id,
+        "question": question.question,
+        "answer": answer.text,
+        "refused": answer.refused,
+        "citations": [citation.to_dict() for citation in citations],
+        "answerable": question.answerable,
+        "expected": list(question.answers),
+        "latency": round(seconds, 4),
+        "exact_match": exact_match(prediction, question.answers) if question.answerable else None,
+        "f1": round(token_f1(prediction, question.answers), 4) if question.answerable else None,
+        "contains_answer": contains if question.answerable else None,
+        "refusal_correct": answer.refused == (not question.answerable),
+        "citations_correct": sum(cited_evidence),
+        "citations_from_source": sum(_from_source(c.source, question.sources) for c in citations),
+        "supported": any(cited_evidence) if question.answerable and not answer.refused else None,
+        "first_relevant_rank": first if question.answerable else None,
+        "passages": len(answer.passages),
+    }
+    row["passed"] = (not answer.refused and contains) if question.answerable else answer.refused
+    return row
+
+
+def failed_row(question: Question, error: Exception, seconds: float) -> dict[str, Any]:
+    """The results row of a question the assistant raised an error on (it counts as failed)."""
+    row = {key: None for key in ("exact_match", "f1", "contains_answer", "supported", "first_relevant_rank")}
+    row.update(id=question.id, question=question.question, answer=f"error: {error}", refused=False, citations=[],
+               answerable=question.answerable, expected=list(question.answers), latency=round(seconds, 4),
+               refusal_correct=False, citations_correct=0, citations_from_source=0, passages=0, passed=False)
+    if question.answerable:
+        row.update(exact_match=0.0, f1=0.0, contains_answer=False)
+    return row
+
+
+# -- a run over a question set ---------------------------------------------------------------------
+def evaluate(assistant: Any, questions: Sequence[Question], k: int | None = None,
+             progress: bool | None = None) -> list[dict[str, Any]]:
+    """Ask every question with the real `Assistant.ask` and score the answers: one row per question."""
+    assistant.ensure_index()
+    rows = []
+    for question in _progress(questions, progress, "eval", "question"):
+        started = time.perf_counter()
+        try:
+            answer = assistant.ask(question.question, k=k)
+        except AssistantError as error:
+            logger.warning("question %s failed: %s", question.id, error)
+            rows.append(failed_row(question, error, time.perf_counter() - started))
+            continue
+        rows.append(score_answer(question, answer, time.perf_counter() - started))
+    return rows
+
+
+def summarize(rows: Sequence[dict[str, Any]], k: int | None = None) -> dict[str, Any]:
+    """The summary object of a run (`eval --json`): answer, refusal, citation, retrieval and latency figures."""
+    answerable = [row for row in rows if row["answerable"]]
+    answered = [row for row in answerable if not row["refused"]]
+    refusal_p, refusal_r = refusal_precision_recall([r["refused"] for r in rows], [r["answerable"] for r in rows])
+    cited = sum(len(row["citations"]) for row in rows)
+    depth = k or max((row["passages"] for row in rows), default=0) or 1
+    ranks = [row["first_relevant_rank"] for row in answerable]
+    latencies = [row["latency"] for row in rows]
+    summary = {
+        "questions": len(rows),
+        "answerable": len(answerable),
+        "unanswerable": len(rows) - len(answerable),
+        "accuracy": _mean(row["passed"] for row in rows),
+        "exact_match": _mean(row["exact_match"] for row in answerable),
+        "f1": _mean(row["f1"] for row in answerable),
+        "contains_answer": _mean(row["contains_answer"] for row in answerable),
+        "answered_correct": _mean(row["contains_answer"] for row in answered),
+        "refusal_precision": refusal_p,
+        "refusal_recall": refusal_r,
+        "false_refusals": _mean(row["refused"] for row in answerable),
+        "citation_precision": sum(row["citations_correct"] for row in rows) / cited if cited else 0.0,
+        "citation_source_precision": sum(row["citations_from_source"] for row in rows) / cited if cited else 0.0,
+        "supported_answers": _mean(row["supported"] for row in answered),
+        "k": depth,
+        "hit@1": _mean(hit_at_k([rank], 1) for rank in ranks),
+        "hit@k": _mean(hit_at_k([rank], depth) for rank in ranks),
+        "mrr@k": _mean(reciprocal_rank(rank if rank and rank <= depth else None) for rank in ranks),
+        "latency_p50": percentile(latencies, 50),
+        "latency_p95": percentile(latencies, 95),
+        "latency_mean": _mean(latencies),
+    }
+    return {key: round(value, 4) if isinstance(value, float) else value for key, value in summary.items()}
+
+
+def _mean(values: Iterable[Any]) -> float:
+    values = [float(value) for value in values if value is not None]
+    return sum(values) / len(values) if values else 0.0
+
+
+def _progress(items: Sequence[Any], enabled: bool | None, desc: str, unit: str) -> Iterable[Any]:
+    if enabled is False:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit=unit, disable=None if enabled is None else not enabled)
+
+
+# -- BEIR retrieval benchmarks ---------------------------------------------------------------------
+@dataclass
+class BeirData:
+    """A BEIR split: `corpus[docid] = (title, text)`, the queries judged in `qrels[qid][docid] = relevance`."""
+
+    corpus: dict[str, tuple[str, str]]
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, int]]
+
+
+def load_beir(folder: Path | str, split: str = "test", limit: int | None = None) -> BeirData:
+    """Read `corpus.jsonl`, `queries.jsonl` and `qrels/<split>.tsv`; keep the queries that have judgements."""
+    folder = Path(folder)
+    paths = [folder / "corpus.jsonl", folder / "queries.jsonl", folder / "qrels" / f"{split}.tsv"]
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise EvaluationDataError(f"{folder} is not a BEIR folder with split {split!r}: missing {', '.join(missing)}.")
+    corpus = {}
+    for record in _jsonl(paths[0]):
+        corpus[str(record["_id"])] = (record.get("title") or "", record.get("text") or "")
+    qrels: dict[str, dict[str, int]] = {}
+    for number, line in enumerate(paths[2].read_text(encoding="utf-8").splitlines()):
+        fields = line.split("\t")
+        if len(fields) != 3 or (number == 0 and not fields[2].strip().lstrip("-").isdigit()):
+            continue  # the header line
+        qrels.setdefault(fields[0], {})[fields[1]] = int(fields[2])
+    queries = {str(r["_id"]): r["text"] for r in _jsonl(paths[1]) if str(r["_id"]) in qrels}
+    chosen = sorted(queries, key=_natural)[:limit] if limit else sorted(queries, key=_natural)
+    return BeirData(corpus, {qid: queries[qid] for qid in chosen}, {qid: qrels[qid] for qid in chosen})
+
+
+def _jsonl(path: Path) -> Iterable[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _natural(value: str) -> tuple[int, str]:
+    return (int(value), "") if value.isdigit() else (1 << 62, value)
+
+
+def index_corpus(assistant: Any, corpus: dict[str, tuple[str, str]], progress: bool | None = None) -> int:
+    """Chunk each document ("title\\n\\ntext", source = its doc id) as ingest does; embed what the index lacks.
+
+    Faster than `Assistant.ingest` over one file per document: chunks are embedded in large batches sorted by
+    length, with one store write per batch. Chunks of other documents or other chunk settings are removed, so a
+    reused index holds exactly this corpus. Returns the number of chunks embedded.
+    """
+    from assistant.chunking import split_document
+    from assistant.loaders import LoadedDocument
+
+    settings, store = assistant.settings, assistant.store
+    chunks = []
+    for docid, (title, text) in corpus.items():
+        document = LoadedDocument(Path(f"beir/{docid}"), f"{title}\n\n{text}".strip() or docid)
+        chunks += split_document(document, docid, settings.chunk_size, settings.chunk_overlap)
+    wanted = {chunk.id for chunk in chunks}
+    existing = set(store.chunks.get(include=[])["ids"]) if store.count() else set()
+    store.delete(existing - wanted)
+    new = sorted((chunk for chunk in chunks if chunk.id not in existing), key=lambda chunk: len(chunk.text))
+    batches = [new[begin : begin + EMBED_BATCH] for begin in range(0, len(new), EMBED_BATCH)]
+    for batch in _progress(batches, progress, f"embed {len(new)} chunks", "batch"):
+        store.add(batch, assistant.embedder.embed([chunk.text for chunk in batch]))
+    return len(new)
+
+
+def rank_documents(retriever: Any, query: str, depth: int = RANKING_DEPTH,
+                   total: int | None = None) -> list[tuple[str, float]]:
+    """Doc ids (chunk sources) ranked by their best chunk's score; retrieves more chunks until `depth` are found."""
+    k = depth * 3
+    while True:
+        hits = retriever.retrieve(query, k)
+        best: dict[str, float] = {}
+        for hit in hits:
+            best.setdefault(hit.chunk.source, hit.score)  # hits come best first
+        if len(best) >= depth or len(hits) < k or (total is not None and k >= total):
+            return sorted(best.items(), key=lambda item: -item[1])[:depth]
+        k *= 2
+
+
+def evaluate_retrieval(assistant: Any, data: BeirData, depth: int = RANKING_DEPTH,
+                       progress: bool | None = None) -> tuple[dict[str, Any], dict[str, list[tuple[str, float]]]]:
+    """Index the corpus into the assistant's store, rank documents for every query; return (summary, run)."""
+    started = time.perf_counter()
+    embedded = index_corpus(assistant, data.corpus, progress)
+    indexing = time.perf_counter() - started
+    total = assistant.store.count()
+    run: dict[str, list[tuple[str, float]]] = {}
+    latencies = []
+    for qid in _progress(list(data.queries), progress, "queries", "query"):
+        started = time.perf_counter()
+        run[qid] = rank_documents(assistant.retriever, data.queries[qid], depth, total)
+        latencies.append(time.perf_counter() - started)
+    summary = score_run(run, data.qrels)
+    summary.update(
+        documents=len(data.corpus), chunks=total, chunks_embedded=embedded, indexing_seconds=round(indexing, 2),
+        latency_p50=round(percentile(latencies, 50), 4), latency_p95=round(percentile(latencies, 95), 4),
+    )
+    return summary, run
+
+
+def score_run(run: dict[str, list[tuple[str, float]]], qrels: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """nDCG@10, recall@10, recall@100 and MRR@10 averaged over the judged queries (a missing query scores 0)."""
+    figures = {"ndcg@10": [], "recall@10": [], "recall@100": [], "mrr@10": []}
+    for qid, judged in qrels.items():
+        ranked = [docid for docid, _ in run.get(qid, [])] or [""]
+        figures["ndcg@10"].append(ndcg_at_k(ranked, judged, 10))
+        figures["recall@10"].append(recall_at_k(ranked, judged, 10))
+        figures["recall@100"].append(recall_at_k(ranked, judged, 100))
+        figures["mrr@10"].append(mrr_at_k(ranked, judged, 10))
+    summary: dict[str, Any] = {"queries": len(qrels)}
+    summary.update({name: round(_mean(values), 4) for name, values in figures.items()})
+    return summary
+
+
+def write_trec_run(run: dict[str, list[tuple[str, float]]], path: Path | str, tag: str = "assistant") -> None:
+    """Write the ranking as a TREC run file: `qid Q0 docid rank score tag`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for qid, ranked in run.items():
+            for rank, (docid, score) in enumerate(ranked, start=1):
+                out.write(f"{qid} Q0 {docid} {rank} {score:.6f} {tag}\n")
