@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Required, TypedDict
+from typing import TYPE_CHECKING, Any, Required
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -11,6 +11,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import ConfigDict, Field
+from typing_extensions import TypedDict  # pydantic needs this TypedDict before Python 3.12
 
 from assistant.types import Hit
 
@@ -75,7 +76,7 @@ def assistant_runnable(assistant: Assistant) -> Runnable[AssistantInput, dict[st
         )
         return answer.to_dict()
 
-    return RunnableLambda(ask, name="assistant")
+    return RunnableLambda(ask, name="assistant").with_types(input_type=AssistantInput, output_type=dict[str, Any])
 
 
 def to_history(history: Sequence[Any] | None) -> list[Any]:
