@@ -36,5 +36,9 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check assistant tests app.py
 
+# The seed question set through the real assistant; the report goes to reports/seeds/.
+eval: index
+	$(BIN)/assistant eval tests/data/seed_questions.jsonl --index index --report reports/seeds
+
 clean:
 	rm -rf $(VENV) index/chroma.sqlite3 index/*-*-*-*-* .pytest_cache
