@@ -49,27 +49,40 @@ def wait_until_up(url: str, process: subprocess.Popen | None = None, timeout: fl
     raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
 
 
-@contextlib.contextmanager
-def running(command: list[str], health_path: str, port: int, log: Path, env: dict[str, str] | None = None):
-    """Run a server subprocess until the block ends; yields its base URL. Its output goes to `log`."""
+def launch(command: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start a server subprocess from the repo root, its output going to `log`."""
     with log.open("wb") as output:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
         )
+
+
+def wait_for(process: subprocess.Popen, url: str, log: Path) -> None:
+    try:
+        wait_until_up(url, process)
+    except (RuntimeError, TimeoutError) as error:
+        raise RuntimeError(f"{error}; its log:\n{log.read_text(errors='replace')[-3000:]}") from error
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextlib.contextmanager
+def running(command: list[str], health_path: str, port: int, log: Path, env: dict[str, str] | None = None):
+    """Run a server subprocess until the block ends; yields its base URL once `health_path` answers."""
+    process = launch(command, log, env)
     url = f"http://127.0.0.1:{port}"
     try:
-        try:
-            wait_until_up(url + health_path, process)
-        except (RuntimeError, TimeoutError) as error:
-            raise RuntimeError(f"{error}; its log:\n{log.read_text(errors='replace')[-3000:]}") from error
+        wait_for(process, url + health_path, log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def assistant_serve(port: int, index: Path, *options: str) -> list[str]:
@@ -450,7 +463,7 @@ def ask_served(url: str, question: str, timeout: float = 60) -> httpx.Response:
 
 @pytest.mark.integration
 def test_served_answers_match_the_python_api(served, seeded_index):
-    for item in SEED_QUESTIONS[:12]:
+    for item in SEED_QUESTIONS[::8]:
         expected = seeded_index.ask(item["question"]).to_dict()
         got = ask_served(served, item["question"]).json()
         assert (got["answer"], got["refused"]) == (expected["answer"], expected["refused"]), item["id"]
