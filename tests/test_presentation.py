@@ -1,0 +1,150 @@
+"""Formatting answers for people: inert HTML for the chat, quotes located in passages, Markdown export."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from assistant.presentation import (
+    Turn,
+    answer_html,
+    citation_html,
+    conversation_markdown,
+    documents_html,
+    history_messages,
+    inert,
+    markdown_text,
+    quote_offset,
+    sources_html,
+    sources_title,
+    split_passage,
+)
+from assistant.types import Answer, Chunk, Citation, Hit
+
+PAYLOADS = [
+    "<script>alert('x')</script>",
+    '<img src=x onerror="alert(1)">',
+    "![x](http://example.invalid/x.png)",
+    "[click](javascript:alert(1))",
+    "<https://example.invalid/auto>",
+    "$$\\href{javascript:alert(1)}{x}$$",
+    "**bold** _em_ `code` | table | ~~gone~~",
+    "&lt;script&gt; already escaped",
+]
+
+
+def chunk(text: str, start: int = 100, source: str = "doc.txt", page: int | None = None) -> Chunk:
+    metadata = {"page": page} if page is not None else {}
+    return Chunk(id=f"id-{start}", text=text, source=source, start=start, end=start + len(text), metadata=metadata)
+
+
+def cited(chunk_: Chunk, quote: str, n: int = 1, occurrence: int = 0) -> Citation:
+    offset = [m.start() for m in re.finditer(re.escape(quote), chunk_.text)][occurrence]
+    start = chunk_.start + offset
+    return Citation(n, chunk_.source, chunk_.id, quote, start, start + len(quote), 0.8, chunk_.metadata.get("page"))
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_inert_text_has_no_markup_and_shows_the_same_characters(payload):
+    shown = inert(payload)
+    assert not re.search(r"[<>\[\]()!*_`|~$:\\]", shown), shown
+    assert html.unescape(shown) == payload
+
+
+def test_inert_keeps_line_breaks():
+    assert inert("one\ntwo\r\nthree") == "one<br>two<br>three"
+
+
+def test_answer_html_shows_markers_as_superscripts_and_escapes_the_text():
+    answer = Answer("Send <b>help</b> now. [1] More. [2]", [], refused=False)
+    shown = answer_html(answer)
+    assert shown.startswith('<div class="answer">')
+    assert shown.count('<sup class="cite-ref">') == 2
+    assert "<b>" not in shown and "&#60;b&#62;help" in shown
+
+
+def test_refusal_is_marked_as_a_refusal():
+    answer = Answer("The documents don't say.", [], refused=True, passages=[Hit(chunk("Some text."), 0.3, 1)])
+    assert 'class="refusal"' in answer_html(answer)
+    assert sources_title(answer) == "Closest passages (1)"
+    assert "Some text." in sources_html(answer) and "<mark>" not in sources_html(answer)
+
+
+def test_citation_highlights_the_quote_at_its_offsets_not_an_earlier_copy():
+    passage = chunk("A cat sat. The dog ran. A cat sat.")
+    citation = cited(passage, "A cat sat.", occurrence=1)
+    shown = citation_html(citation, [Hit(passage, 0.61234, 1)])
+    assert "The dog ran. <mark>A cat sat.</mark>" in html.unescape(shown)
+    assert "score 0.612" in shown and "doc.txt" in shown
+
+
+def test_citation_shows_page_and_finds_a_quote_whose_offsets_are_off():
+    passage = chunk("Alpha beta. Gamma delta.", page=3)
+    citation = Citation(1, "doc.txt", passage.id, "Gamma delta.", 0, 12, 0.5, 3)
+    hit = Hit(passage, 0.5, 1)
+    assert quote_offset(citation, hit) == passage.text.index("Gamma")
+    shown = citation_html(citation, [hit])
+    assert "page 3" in shown and "<mark>Gamma delta.</mark>" in html.unescape(shown)
+
+
+def test_citation_without_its_passage_shows_the_quote_alone():
+    citation = Citation(1, "doc.txt", "missing", "Only <this>.", 0, 12, 0.5)
+    shown = citation_html(citation, [])
+    assert "<mark>Only &#60;this&#62;.</mark>" in shown and "score" not in shown
+
+
+def test_passage_context_is_trimmed_at_word_boundaries():
+    text = "word " * 200 + "QUOTE" + " tail" * 200
+    before, quote, after = split_passage(text, text.index("QUOTE"), "QUOTE", context=50)
+    assert quote == "QUOTE"
+    assert before.startswith("… word") and len(before) <= 53
+    assert after.endswith(" …") and after.startswith(" tail")
+
+
+def test_sources_of_an_answer_escape_document_text():
+    passage = chunk("Badge <img src=x onerror=alert(1)> here. ![x](http://example.invalid/x.png)", source="<b>.md")
+    citation = cited(passage, "Badge <img src=x onerror=alert(1)> here.")
+    answer = Answer(f"{citation.quote} [1]", [citation], refused=False, passages=[Hit(passage, 0.7, 1)])
+    shown = sources_html(answer) + answer_html(answer)
+    assert "<img" not in shown and "<b>" not in shown and "](" not in shown
+    assert sources_title(answer) == "Source (1)"
+    assert "\n" not in shown, "a line break could end the HTML block and let Markdown run"
+
+
+def test_history_messages_pair_questions_with_answer_texts():
+    turns = [Turn("Q1?", Answer("A1 [1]", [], False)), Turn("Q2?", Answer("No.", [], True))]
+    assert history_messages(turns) == [
+        {"role": "user", "content": "Q1?"},
+        {"role": "assistant", "content": "A1 [1]"},
+        {"role": "user", "content": "Q2?"},
+        {"role": "assistant", "content": "No."},
+    ]
+
+
+def test_conversation_markdown_lists_citations_and_refusals_with_markup_escaped():
+    passage = chunk("It said <script>x</script> and ![x](http://example.invalid/x.png).", page=2)
+    citation = cited(passage, passage.text)
+    turns = [
+        Turn("What did it say?", Answer(f"{citation.quote} [1]", [citation], False, passages=[Hit(passage, 0.7, 1)])),
+        Turn("Unknown?", Answer("The documents don't say.", [], True, passages=[Hit(passage, 0.2, 1)])),
+    ]
+    text = conversation_markdown(turns, now=datetime(2026, 1, 2, 3, 4, tzinfo=UTC))
+    assert "Exported 2026-01-02 03:04 UTC." in text
+    assert "## 1. What did it say?" in text and "## 2. Unknown?" in text
+    assert "1. `doc.txt`, page 2, retrieval score 0.700, characters 100-" in text
+    assert "**No answer in the documents.**" in text and "Closest passages:" in text
+    assert "<script>" not in text and "![x]" not in text and "\\<script\\>" in text
+
+
+def test_markdown_text_collapses_whitespace():
+    assert markdown_text("a\n\n b  *c*") == "a b \\*c\\*"
+
+
+def test_documents_html_lists_names_and_counts_escaped():
+    documents = [{"id": "/x/a.txt", "source": "<a>.txt", "chunks": 3}, {"id": "b", "source": "b", "chunks": 2}]
+    shown = documents_html(documents)
+    assert "&#60;a&#62;.txt" in shown and "<td>5</td>" in shown and "2 documents" in shown
+    assert "No documents" in documents_html([])
