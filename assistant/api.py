@@ -448,8 +448,9 @@ def _error_detail(error: Exception) -> dict[str, Any]:
     for kind, status, param, code in _STATUS_OF_ERROR:
         if isinstance(error, kind):
             return {"error": {"message": str(error), "type": _error_type(status), "param": param, "code": code}}
-    return {"error": {"message": "Internal error; see the server log.", "type": "server_error", "param": None,
-                      "code": None}}
+    # An AssistantError's message is written for the user (a setting to fix); anything else stays in the log.
+    message = str(error) if isinstance(error, AssistantError) else "Internal error; see the server log."
+    return {"error": {"message": message, "type": "server_error", "param": None, "code": None}}
 
 
 def _error_type(status: int) -> str:
@@ -484,10 +485,15 @@ def _add_error_handlers(app: FastAPI) -> None:
         detail = _error_detail(error)["error"]
         status = next((status for kind, status, *_ in _STATUS_OF_ERROR if isinstance(error, kind)), 500)
         if status == 500:
-            logger.error("unexpected assistant error: %s", error)
+            logger.error("assistant error on %s: %s", request.url.path, error)
         if detail["param"] == "question" and request.url.path.startswith("/v1/"):
             detail["param"] = "messages"
         return JSONResponse({"error": detail}, status_code=status)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        logger.error("unexpected error on %s", request.url.path, exc_info=error)
+        return _error_response(500, "Internal error; see the server log.")
 
 
 # -- serving ------------------------------------------------------------------------------------------------------

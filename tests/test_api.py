@@ -20,6 +20,7 @@ from assistant.api import create_app
 from assistant.assistant import Assistant
 from assistant.config import Settings
 from assistant.embeddings import FakeEmbedder
+from assistant.errors import ConfigurationError, GeneratorUnavailableError
 from assistant.loaders import load
 from assistant.store import ChromaStore
 from tests.conftest import ROOT, SEED_FILE, SEEDS
@@ -368,6 +369,67 @@ def test_api_key_is_required_on_api_and_v1_routes(keyed_api):
         openai.OpenAI(base_url=f"{keyed_api}/v1", api_key="wrong").models.list()
 
 
+class FailingAssistant(Assistant):
+    """Streams a first piece, then fails; or fails before anything is produced."""
+
+    failure: Exception = RuntimeError("boom")
+    partial = True
+
+    def stream(self, question, history=None, **options):
+        self.validate_question(question)
+        if self.partial:
+            yield "A first piece"
+        raise self.failure
+
+    def ask(self, question, history=None, **options):
+        raise self.failure
+
+
+@pytest.fixture
+def failing(fake_index):
+    from fastapi.testclient import TestClient
+
+    settings = Settings(index_dir=fake_index, chunk_size=300, chunk_overlap=50)
+    assistant = FailingAssistant(settings, ChromaStore(settings), FakeEmbedder())
+    return assistant, TestClient(create_app(assistant), raise_server_exceptions=False)
+
+
+def test_a_failure_mid_stream_is_reported_in_band(failing):
+    assistant, client = failing
+    assistant.failure = GeneratorUnavailableError("The LLM endpoint went away. Check ASSISTANT_LLM_BASE_URL.")
+    with client.stream("POST", "/api/chat/stream", json={"question": QUESTION}) as response:
+        received = events(response)
+    assert [kind for kind, _ in received] == ["delta", "error"]
+    assert json.loads(received[1][1])["error"]["code"] == "generator_unavailable"
+    body = {"model": "extractive", "messages": [{"role": "user", "content": QUESTION}], "stream": True}
+    with client.stream("POST", "/v1/chat/completions", json=body) as response:
+        received = events(response)
+    assert received[-1] == ("message", "[DONE]")
+    assert any("error" in json.loads(data) for _, data in received[:-1])
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "message"),
+    [
+        (GeneratorUnavailableError("The LLM endpoint went away."), 503, "went away"),
+        (ConfigurationError("ASSISTANT_LLM_MODEL is not set. Set it."), 500, "ASSISTANT_LLM_MODEL"),
+        (RuntimeError("secret internals"), 500, "see the server log"),
+    ],
+)
+def test_server_side_failures_are_json_errors(failing, failure, status, message):
+    assistant, client = failing
+    assistant.failure, assistant.partial = failure, False
+    for path, body in (
+        ("/api/ask", {"question": QUESTION}),
+        ("/api/chat/stream", {"question": QUESTION}),
+        ("/v1/chat/completions", {"model": "extractive", "messages": [{"role": "user", "content": QUESTION}]}),
+    ):
+        response = client.post(path, json=body)
+        assert response.status_code == status, path
+        assert message in response.json()["error"]["message"]
+        assert "secret" not in response.text
+
+
 def test_importing_the_api_does_not_import_gradio():
     code = "import sys, assistant.api; assert 'gradio' not in sys.modules, 'gradio was imported'"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
@@ -440,18 +502,23 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(tmp_path_factory, request):
     """A real `assistant serve` with an API key (packaged model, Gradio page at /); seeds uploaded through the API."""
     folder = tmp_path_factory.mktemp("served")
     port = free_port()
-    command = assistant_serve(port, folder / "index")
-    with running(command, "/healthz", port, folder / "serve.log", env={"ASSISTANT_API_KEY": KEY}) as url:
+    process = launch(assistant_serve(port, folder / "index"), folder / "serve.log", env={"ASSISTANT_API_KEY": KEY})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        request.getfixturevalue("seeded_index")  # build the in-process index while the server starts
+        wait_for(process, f"{url}/healthz", folder / "serve.log")
         with SEED_FILE.open("rb") as handle:
             uploaded = httpx.post(
                 f"{url}/api/documents", files={"file": (SEED_FILE.name, handle)}, headers=AUTH, timeout=120
             )
         assert uploaded.status_code == 201, uploaded.text
         yield url
+    finally:
+        stop(process)
 
 
 SEED_QUESTIONS = [json.loads(line) for line in (ROOT / "tests" / "data" / "seed_questions.jsonl").open()]
