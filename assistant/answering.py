@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.citations import Sentence, cite, content_words, split_sentences
+from assistant.citations import Sentence, cite, content_words, quotable, split_sentences
 from assistant.embeddings import Embedder
 from assistant.prompts import render
 from assistant.types import Answer, Hit
@@ -121,6 +121,8 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Answer:
         scored = score_sentences(question, hits, self.embedder, context, self.cache)
+        # Questions and orders to the assistant (injected into a document) are never quoted as answers.
+        scored = [item for item in scored if quotable(item.sentence.text)]
         if not scored or scored[0].support < self.threshold:
             return refusal(question, hits)
         chosen = [scored[0]]

@@ -13,6 +13,7 @@ from assistant.config import Settings
 from assistant.conversation import expand_followup
 from assistant.embeddings import Embedder, SentenceTransformerEmbedder
 from assistant.errors import IndexNotFoundError, InvalidQuestionError
+from assistant.generation import GenerativeAnswerer
 from assistant.ingest import ingest, remove_document
 from assistant.retrieval import DenseRetriever
 from assistant.store import ChromaStore
@@ -28,6 +29,11 @@ class Assistant:
         self.embedder = embedder
         self.retriever = DenseRetriever(store, embedder)
         self.extractive = ExtractiveAnswerer(embedder, settings.refusal_threshold, settings.max_answer_sentences)
+        # LLM generators (chat models built on first use, one per name), sharing the sentence vectors.
+        self.generative = GenerativeAnswerer(
+            lambda query, k, sources: self.retriever.retrieve(query, k, sources), embedder, settings,
+            cache=self.extractive.cache,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
@@ -62,11 +68,18 @@ class Assistant:
         history: Sequence[Any] | None = None,
         k: int | None = None,
         sources: Sequence[str] | None = None,
+        generator: str | None = None,
     ) -> Answer:
-        """Answer `question` (in the context of `history`) from the top `k` passages, or refuse."""
+        """Answer `question` (in the context of `history`) from the top `k` passages, or refuse.
+
+        `generator` (default: `settings.generator`) is "extractive" or an LLM: llama-cpp, openai, ollama.
+        """
         started = time.perf_counter()
         question = self.validate_question(question)
         self.ensure_index()
+        name = generator or self.settings.generator
+        if name != "extractive":
+            return self.generative.answer(name, question, history, k, sources)
         query = expand_followup(question, history)
         hits = self.retriever.retrieve(query, k or self.settings.k, sources)
         retrieved = time.perf_counter()
@@ -79,7 +92,13 @@ class Assistant:
         self, question: str, history: Sequence[Any] | None = None, **options: Any
     ) -> Iterator[str | Answer]:
         """Yield the answer text as it is produced, then the final Answer with its citations."""
-        answer = self.ask(question, history, **options)
+        name = options.pop("generator", None) or self.settings.generator
+        if name != "extractive":
+            question = self.validate_question(question)
+            self.ensure_index()
+            yield from self.generative.stream(name, question, history, **options)
+            return
+        answer = self.ask(question, history, generator="extractive", **options)
         yield answer.text
         yield answer
 

@@ -80,3 +80,37 @@ def cite(n: int, sentence: Sentence, score: float) -> Citation:
         score=round(float(score), 4),
         page=sentence.chunk.metadata.get("page"),
     )
+
+
+# Text addressed to the assistant rather than to a reader: the shapes of indirect prompt injection (BIPIA).
+_EDIT_VERBS = (
+    "add|include|integrate|insert|append|modify|augment|enhance|embed|mention|begin|start|end|replace|use|provide|"
+    "render|write|format|translate|convert|remove|group|combine|scramble|misspell|rearrange|introduce|suggest|tease|"
+    "promote|substitute|jumble|anagram|encode|print|output|respond|reply|answer|sign|finish|conclude"
+)
+_OUTPUT = r"(?:answers?|responses?|repl(?:y|ies)|messages?|outputs?|summary|completion)(?:'s|’s)?"
+_INSTRUCTION = re.compile(
+    "|".join(
+        [
+            rf"\b(?:{_EDIT_VERBS})\b[^.!?]*\byour\s+{_OUTPUT}\b",
+            rf"\b(?:in|to|into|within|throughout)\s+your\s+{_OUTPUT}\b",
+            r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,40}\b(?:instructions?|prompts?|rules|directions|guidelines)\b",
+            r"\b(?:you\s+are\s+now|act\s+as|pretend\s+to\s+be)\s+(?:an?\s+)?(?:ai|assistant|chatbot|language\s+model|llm)\b",
+            r"^\W*(?:dear\s+|hey\s+|attention\s+)?(?:ai|assistant|chatbot|llm|gpt|system)\s*[:,]",
+            r"\bsystem\s+prompt\b|\bnew\s+instructions\b",
+            r"!\[[^\]]*\]\(",  # a markdown image: rendering it would call an outside host
+            r"\[[^\]]*\]\(\s*(?:https?:|//|www\.)",  # a markdown link to an outside host
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+
+def looks_like_instruction(text: str) -> bool:
+    """Whether `text` gives orders to an assistant ("... in your response", "ignore previous instructions")."""
+    return bool(_INSTRUCTION.search(text))
+
+
+def quotable(text: str) -> bool:
+    """Whether a document sentence can be quoted as an answer: not a question, not an order to the assistant."""
+    return not text.rstrip(" \"'”’)]").endswith("?") and not looks_like_instruction(text)

@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("--k", type=int, default=None, help="passages to retrieve (default: ASSISTANT_K or 4)")
     ask.add_argument("--source", action="append", dest="sources", help="only search this document (repeatable)")
+    ask.add_argument(
+        "--generator", default=None, help="extractive, llama-cpp, openai or ollama (default: ASSISTANT_GENERATOR)"
+    )
     _add_common(ask)
     ask.set_defaults(handler=_ask)
 
@@ -127,11 +130,16 @@ def _ask(args: argparse.Namespace) -> int:
 
     if args.k is not None and not 1 <= args.k <= 50:
         raise InvalidQuestionError(f"--k must be between 1 and 50; got {args.k}.")
-    answer = _assistant(args).ask(args.question, k=args.k, sources=args.sources)
+    answer = _assistant(args).ask(args.question, k=args.k, sources=args.sources, generator=args.generator)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0
     print(answer.text)
+    unsupported = [sentence.text for sentence in answer.sentences or [] if sentence.status == "unsupported"]
+    if unsupported and not answer.refused:
+        print("\nNot supported by the documents (check before relying on it):")
+        for text in unsupported:
+            print(f"  ! {text}")
     if answer.citations:
         print("\nSources:")
         for citation in answer.citations:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from functools import lru_cache
 from pathlib import Path
@@ -30,3 +31,28 @@ def render(name: str, directory: Path = PROMPTS_DIR, **values: str) -> str:
             f"Prompt {name!r} needs {sorted(fields)}; missing {sorted(missing)}, unexpected {sorted(unused)}."
         )
     return template.format(**values)
+
+
+_ROLE_HEADER = re.compile(r"^<!--\s*role:\s*(system|user|assistant)\s*-->\s*$", re.MULTILINE)
+
+
+def render_messages(name: str, directory: Path = PROMPTS_DIR, **values: str) -> list[tuple[str, str]]:
+    """A template split by `<!-- role: system|user|assistant -->` lines into chat messages, rendered strictly.
+
+    The template is split before it is filled, so a value (a document passage) can never start a message.
+    """
+    template = load_prompt(name, directory)
+    headers = list(_ROLE_HEADER.finditer(template))
+    if not headers:
+        raise ConfigurationError(f"Prompt {name!r} has no `<!-- role: ... -->` lines; it cannot be sent as a chat.")
+    parts = [
+        (header.group(1), template[header.end() : following.start() if following else None].strip())
+        for header, following in zip(headers, [*headers[1:], None], strict=True)
+    ]
+    fields = {field for _, part in parts for _, field, _, _ in string.Formatter().parse(part) if field}
+    missing, unused = fields - values.keys(), values.keys() - fields
+    if missing or unused:
+        raise ConfigurationError(
+            f"Prompt {name!r} needs {sorted(fields)}; missing {sorted(missing)}, unexpected {sorted(unused)}."
+        )
+    return [(role, part.format(**values)) for role, part in parts]

@@ -49,23 +49,59 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class SentenceSupport:
+    """The citation check of one generated sentence.
+
+    `status` is "supported" (its `citations` back it), "unsupported" (kept in the answer, but nothing shown
+    backs it) or "removed" (dropped from the answer: a link, an order or off-topic text). `start`/`end` locate
+    the sentence in `Answer.text` (None when removed); `support` is its best score against the passages (0-1).
+    """
+
+    text: str
+    status: str
+    citations: tuple[int, ...] = ()
+    support: float = 0.0
+    start: int | None = None
+    end: int | None = None
+    reason: str = ""
+
+    @property
+    def supported(self) -> bool:
+        return self.status == "supported"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "citations": list(self.citations)}
+
+
+@dataclass(frozen=True)
 class Answer:
-    """An answer whose `text` carries `[n]` markers referring to `citations`."""
+    """An answer whose `text` carries `[n]` markers referring to `citations`.
+
+    Generated answers (LLM generators) also carry `sentences`, the check of each generated sentence, and
+    `supported_fraction`, the share of the sentences shown in `text` that their citations support.
+    """
 
     text: str
     citations: list[Citation]
     refused: bool
     timings: dict[str, float] = field(default_factory=dict)
     passages: list[Hit] = field(default_factory=list)
+    sentences: list[SentenceSupport] | None = None
+    supported_fraction: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of DESIGN.md (`ask --json`, `POST /api/ask`)."""
-        return {
+        """The JSON object of DESIGN.md (`ask --json`, `POST /api/ask`); generated answers add two keys."""
+        values = {
             "answer": self.text,
             "refused": self.refused,
             "citations": [c.to_dict() for c in self.citations],
             "timings": {name: round(value, 4) for name, value in self.timings.items()},
         }
+        if self.sentences is not None:
+            fraction = self.supported_fraction
+            values["supported_fraction"] = None if fraction is None else round(fraction, 4)
+            values["sentences"] = [sentence.to_dict() for sentence in self.sentences]
+        return values
 
 
 @dataclass
