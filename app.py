@@ -196,7 +196,7 @@ class ChatApp:
                 gr.Warning(f"{name}: {reasons}")
             elif report is not None:
                 chunks = report.chunks_embedded + report.chunks_unchanged
-                lines.append(f"✓ {name}: {chunks} passages indexed in {report.seconds:.1f} s")
+                lines.append(f"✓ {name}: {chunks} passage{'s' * (chunks != 1)} indexed in {report.seconds:.1f} s")
         status = "<br>".join(inert(line) for line in lines)
         return (status, None, *self.document_views())
 
@@ -209,7 +209,7 @@ class ChatApp:
             path = Path(document_id)
             if path.is_relative_to(self.upload_dir):
                 path.unlink(missing_ok=True)
-        return (inert(f"Removed {path.name} ({removed} passages)."), *self.document_views())
+        return (inert(f"Removed {path.name} ({removed} passage{'s' * (removed != 1)})."), *self.document_views())
 
 
 def add_question(question: str, chat: list) -> tuple[str, list, str]:
@@ -303,6 +303,10 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "max_file_size": int(max_mb * 1024 * 1024),
         "show_error": True,
         "ssr_mode": False,
+        # Gradio's run history would keep questions and quoted document text in the browser (and can offer
+        # to upload them to a Hugging Face bucket): not for private documents.
+        "run_history": False,
+        "footer_links": ["gradio", "settings"],
         "css": CHAT_CSS,
     }
 

@@ -150,7 +150,8 @@ def documents_html(documents: Sequence[dict]) -> str:
     total = sum(int(document["chunks"]) for document in documents)
     return (
         '<table class="documents"><thead><tr><th>Document</th><th>Passages</th></tr></thead>'
-        f"<tbody>{rows}</tbody><tfoot><tr><td>{len(documents)} documents</td><td>{total}</td></tr></tfoot></table>"
+        f"<tbody>{rows}</tbody><tfoot><tr><td>{len(documents)} document{'s' * (len(documents) != 1)}</td>"
+        f"<td>{total}</td></tr></tfoot></table>"
     )
 
 

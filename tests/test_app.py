@@ -75,7 +75,7 @@ def test_launch_options_are_safe_by_default(tmp_path, monkeypatch):
     options = app.launch_options(Settings(index_dir=tmp_path))
     assert options["server_name"] == "127.0.0.1" and options["server_port"] == 7860
     assert options["allowed_paths"] == [] and options["auth"] is None
-    assert options["max_file_size"] == 20 * MB
+    assert options["max_file_size"] == 20 * MB and options["run_history"] is False
     monkeypatch.setenv("ASSISTANT_AUTH", "ann:secret")
     monkeypatch.setenv("ASSISTANT_PORT", "7999")
     options = app.launch_options(Settings(index_dir=tmp_path))
