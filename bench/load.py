@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import socket
@@ -71,13 +72,15 @@ def main() -> int:
         phases = {"steady": run_phase(url, checked, args.clients, args.seconds)}
         if args.reingest_seconds:
             phases["reingest"] = run_phase(url, checked, args.clients, args.reingest_seconds, reingest=seeds)
+        if any("failures" in phase for phase in phases.values()):
+            results["server_log_tail"] = (Path(folder) / "serve.log").read_text(errors="replace")[-4000:]
     results["phases"] = phases
     results["machine"]["load_average_end"] = os.getloadavg()
     print_table(results)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {args.json}", file=sys.stderr)
-    failed = sum(phase["errors"] + phase["wrong"] for phase in phases.values())
+    failed = sum(phase["errors"] + phase["wrong"] + phase.get("ingest_errors", 0) for phase in phases.values())
     return 1 if failed else 0
 
 
@@ -160,6 +163,8 @@ def run_phase(url: str, reference: dict, clients: int, seconds: float, reingest:
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
     ingests: list[float] = []
+    samples: list[str] = []  # the first few failures, for diagnosis
+    ingest_errors: list[str] = []
 
     def client_loop(number: int) -> None:
         with httpx.Client(base_url=url, timeout=120) as client:
@@ -168,22 +173,33 @@ def run_phase(url: str, reference: dict, clients: int, seconds: float, reingest:
                 question = questions[turn % len(questions)]
                 turn += clients
                 started = time.perf_counter()
+                detail = None
                 try:
                     outcome = "ok" if key(ask(client, question)) == reference[question] else "wrong"
-                except (httpx.HTTPError, ValueError, KeyError):
-                    outcome = "error"
+                except httpx.HTTPStatusError as error:
+                    outcome, detail = "error", f"{error.response.status_code}: {error.response.text[:300]}"
+                except (httpx.HTTPError, ValueError, KeyError) as error:
+                    outcome, detail = "error", f"{type(error).__name__}: {error}"[:300]
                 with lock:
                     records.append((time.perf_counter() - started, outcome))
+                    if outcome == "wrong" and len(samples) < 10:
+                        samples.append(f"wrong answer to {question!r}")
+                    if detail and len(samples) < 10:
+                        samples.append(detail)
 
     def ingest_loop() -> None:
         revision = 0
         while time.monotonic() < stop_at:
             revision += 1
-            ingests.append(upload(url, "keeper_log.md", distractor(revision).encode()))
-            if revision % 3 == 0:
-                delete(url, "keeper_log.md")
-                for path in reingest:
-                    ingests.append(upload(url, path.name, path.read_bytes()))
+            try:
+                ingests.append(upload(url, "keeper_log.md", distractor(revision).encode()))
+                if revision % 3 == 0:
+                    delete(url, "keeper_log.md")
+                    for path in reingest:
+                        ingests.append(upload(url, path.name, path.read_bytes()))
+            except httpx.HTTPError as error:
+                with lock:
+                    ingest_errors.append(f"{type(error).__name__}: {error}"[:300])
 
     threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
     if reingest is not None:
@@ -210,13 +226,17 @@ def run_phase(url: str, reference: dict, clients: int, seconds: float, reingest:
     if reingest is not None:
         phase["ingests"] = len(ingests)
         phase["ingest_median_s"] = round(statistics.median(ingests), 2) if ingests else None
+        phase["ingest_errors"] = len(ingest_errors)
+        samples.extend(ingest_errors[:5])
+    if samples:
+        phase["failures"] = samples[:10]
     return phase
 
 
 def percentile_ms(ordered: list[float], percent: float) -> float | None:
     if not ordered:
         return None
-    index = min(len(ordered) - 1, max(0, round(percent / 100 * len(ordered) + 0.5) - 1))  # nearest rank
+    index = min(len(ordered) - 1, max(0, math.ceil(percent / 100 * len(ordered)) - 1))  # nearest rank
     return round(ordered[index] * 1000, 1)
 
 
