@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     retrieval: Literal["dense"] = Field("dense", description="Retrieval mode.")
     api_key: str | None = Field(None, description="When set, the HTTP API requires `Authorization: Bearer <key>`.")
     max_upload_mb: float = Field(20.0, gt=0, description="Largest document accepted by upload, in MB.")
+    upload_dir: Path | None = Field(
+        None, description="Where uploaded documents are kept (default: <index_dir>/uploads)."
+    )
     host: str = Field("127.0.0.1", description="Address the web app and HTTP API bind to.")
     port: int = Field(7860, ge=0, le=65535, description="Port of the web app.")
     auth: str | None = Field(None, description="Optional web login as user:password.")
