@@ -189,8 +189,9 @@ def create_app(assistant: Assistant, max_concurrent_answers: int | None = None) 
             body = {"status": "ok", "store": "chroma-server" if settings.chroma_url else "embedded",
                     "documents": len(assistant.documents()), "chunks": assistant.store.count()}
         except Exception as error:  # noqa: BLE001 - any failure to reach the store means "not healthy"
-            logger.warning("health check failed: %s", error)
-            return JSONResponse({"status": "unavailable", "error": str(error)}, status_code=503)
+            logger.warning("health check failed: %s", error)  # the detail may name hosts: log it, do not send it
+            return JSONResponse({"status": "unavailable", "error": "The index cannot be reached; see the server log."},
+                                status_code=503)
         return JSONResponse(body)
 
     @app.post("/api/ask", tags=["answers"], dependencies=secured, response_model=AnswerBody,
@@ -486,8 +487,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         status = next((status for kind, status, *_ in _STATUS_OF_ERROR if isinstance(error, kind)), 500)
         if status == 500:
             logger.error("assistant error on %s: %s", request.url.path, error)
-        if detail["param"] == "question" and request.url.path.startswith("/v1/"):
-            detail["param"] = "messages"
+        if request.url.path.startswith("/v1/"):  # the OpenAI request names these fields differently
+            detail["param"] = {"question": "messages", "generator": "model"}.get(detail["param"], detail["param"])
         return JSONResponse({"error": detail}, status_code=status)
 
     @app.exception_handler(Exception)

@@ -430,6 +430,19 @@ def test_server_side_failures_are_json_errors(failing, failure, status, message)
         assert "secret" not in response.text
 
 
+def test_an_unreachable_chroma_server_is_a_503_health_and_json_errors(tmp_path):
+    from fastapi.testclient import TestClient
+
+    settings = Settings(index_dir=tmp_path / "index", chroma_url=f"http://127.0.0.1:{free_port()}")
+    client = TestClient(create_app(Assistant(settings, ChromaStore(settings), FakeEmbedder())),
+                        raise_server_exceptions=False)
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json()["status"] == "unavailable"
+    assert "127.0.0.1" not in health.text
+    response = client.post("/api/ask", json={"question": QUESTION})
+    assert response.status_code >= 500 and response.json()["error"]["type"] == "server_error"
+
+
 def test_importing_the_api_does_not_import_gradio():
     code = "import sys, assistant.api; assert 'gradio' not in sys.modules, 'gradio was imported'"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
