@@ -22,8 +22,8 @@ from tests.test_api import assistant_serve, free_port, launch, running, stop, wa
 pytestmark = pytest.mark.integration
 SEED_TEXT = load(SEED_FILE).text
 SEED_QUESTIONS = [json.loads(line) for line in (ROOT / "tests" / "data" / "seed_questions.jsonl").open()]
-# Every third question, answerable and not: each ask embeds a few dozen sentences, so the whole set is too slow here.
-SAMPLE = SEED_QUESTIONS[::3]
+# Every sixth question, answerable and not: enough to compare the stores, and affordable on a busy 2-core machine.
+SAMPLE = SEED_QUESTIONS[::6]
 LIGHTHOUSE = ROOT / "tests" / "fixtures" / "lighthouse.txt"
 
 
@@ -117,7 +117,7 @@ def two_servers(remote, chroma_url, tmp_path_factory):
 def test_two_servers_answer_consistently(two_servers, remote):
     assistant, _ = remote
     first, second = two_servers
-    for item in SAMPLE[:8]:
+    for item in SAMPLE[:6]:
         answers = [httpx.post(f"{url}/api/ask", json={"question": item["question"]}, timeout=60).json()
                    for url in (first, second)]
         expected = assistant.ask(item["question"]).to_dict()
