@@ -117,7 +117,7 @@ def two_servers(remote, chroma_url, tmp_path_factory):
 def test_two_servers_answer_consistently(two_servers, remote):
     assistant, _ = remote
     first, second = two_servers
-    for item in SAMPLE[:6]:
+    for item in SAMPLE[1::2]:
         answers = [httpx.post(f"{url}/api/ask", json={"question": item["question"]}, timeout=60).json()
                    for url in (first, second)]
         expected = assistant.ask(item["question"]).to_dict()
