@@ -22,12 +22,13 @@ _ROLES = {"human": "user", "ai": "assistant"}
 
 
 class AssistantInput(TypedDict, total=False):
-    """What the runnable takes: the question, and optionally history, k and sources as in `Assistant.ask`."""
+    """What the runnable takes: the question, and optionally history, k, sources and generator as in `Assistant.ask`."""
 
     question: Required[str]
     history: list[Any]
     k: int
     sources: list[str]
+    generator: str
 
 
 class AssistantRetriever(BaseRetriever):
@@ -73,6 +74,7 @@ def assistant_runnable(assistant: Assistant) -> Runnable[AssistantInput, dict[st
             history=to_history(inputs.get("history")),
             k=inputs.get("k"),
             sources=inputs.get("sources"),
+            **({"generator": inputs["generator"]} if inputs.get("generator") else {}),
         )
         return answer.to_dict()
 

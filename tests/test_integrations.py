@@ -16,7 +16,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from assistant.assistant import Assistant
 from assistant.config import Settings
 from assistant.embeddings import FakeEmbedder
-from assistant.errors import InvalidQuestionError
+from assistant.errors import AssistantError, InvalidQuestionError
 from assistant.integrations import to_history
 from assistant.loaders import load
 from assistant.store import ChromaStore
@@ -98,7 +98,7 @@ def test_runnable_returns_the_answer_dict(assistant):
     assert runnable.invoke(QUESTION)["answer"] == result["answer"]
     schema = runnable.get_input_jsonschema()
     schema = schema["$defs"]["AssistantInput"] if "$defs" in schema else schema
-    assert schema["required"] == ["question"] and {"history", "k", "sources"} <= set(schema["properties"])
+    assert schema["required"] == ["question"] and {"history", "k", "sources", "generator"} <= set(schema["properties"])
 
 
 def test_runnable_inside_an_lcel_chain_with_batch_and_history(assistant):
@@ -112,6 +112,13 @@ def test_runnable_inside_an_lcel_chain_with_batch_and_history(assistant):
     assert len(results) == 2 and all(text for text, _ in results)
     expected = assistant.ask("and what else?", history=[{"role": "user", "content": QUESTION}], k=2).text
     assert results[1][0] == expected
+
+
+def test_runnable_passes_the_generator_through(assistant):
+    result = assistant.as_runnable().invoke({"question": QUESTION, "generator": "extractive"})
+    assert result["answer"] == assistant.ask(QUESTION).text
+    with pytest.raises(AssistantError, match="nonexistent"):
+        assistant.as_runnable().invoke({"question": QUESTION, "generator": "nonexistent"})
 
 
 def test_runnable_rejects_input_without_a_question(assistant):
