@@ -30,10 +30,17 @@ logger = logging.getLogger(__name__)
 # Characters of passage text shown to the model: the sentences most relevant to the question, best first.
 # Prompt reading dominates a small local model's time (about 700 tokens of full passages took 15 s under load).
 PASSAGE_BUDGET_CHARS = 1200
+# Below this extractive support (answering.score_sentences) no passage sentence relates to the question: on the
+# seeds, unrelated questions (a cake recipe, a capital city) score about 0.05, the hardest answerable one 0.16.
+# It is far below the extractive refusal threshold: the model may still phrase an answer the quotes miss.
+RELEVANCE_FLOOR = 0.1
 # Conversation turns (messages) given to the rewrite step, and characters kept of each.
 HISTORY_MESSAGES, HISTORY_CHARS = 6, 400
 _DELIMITER = re.compile(r"</?\s*passages?\s*>", re.IGNORECASE)
 _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+_LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)")
+# Longest text held back while waiting for a possible link to end.
+HELD_CHARS = 400
 
 Retrieve = Callable[[str, int, Sequence[str] | None], list[Hit]]
 
@@ -44,8 +51,8 @@ def number_passages(
 ) -> list[Passage]:
     """The hits as numbered passages of their sentences most relevant to `question` (no questions or orders).
 
-    None when no sentence reaches `threshold` (the extractive answerer's refusal threshold): then the
-    documents hold no answer, and asking the model would only invite an invented one.
+    None when no sentence reaches `threshold`: then the documents hold no answer, and asking the model would
+    only invite an invented one.
     """
     # Questions and text addressed to the assistant never reach the model.
     scored = [item for item in score_sentences(question, hits, embedder, cache=cache) if quotable(item.sentence.text)]
@@ -99,17 +106,28 @@ class StreamScrubber:
 
     def feed(self, delta: str) -> str:
         self.pending += delta
-        cut = max(self.pending.rfind(" "), self.pending.rfind("\n")) + 1
-        opened = self.pending.rfind("[")
-        if opened > self.pending.rfind(")") and opened < cut and len(self.pending) - opened < 400:
-            cut = opened  # an unfinished `[text](target)` or `![alt](src)` waits for its end
-            cut -= 1 if cut and self.pending[cut - 1] == "!" else 0
+        cut = max(self.pending.rfind(" "), self.pending.rfind("\n")) + 1  # whole words only
+        for match in _LINK.finditer(self.pending):
+            if match.start() < cut < match.end():
+                cut = match.start()  # a finished link is let out whole, or not yet
+        unfinished = _unfinished_link(self.pending)
+        cut = cut if unfinished is None else min(cut, unfinished)
         ready, self.pending = self.pending[:cut], self.pending[cut:]
         return scrub(ready, self.allowed)
 
     def flush(self) -> str:
         ready, self.pending = self.pending, ""
         return scrub(ready, self.allowed)
+
+
+def _unfinished_link(text: str) -> int | None:
+    """Where a `[text](target)` or `![alt](src)` begins that has not ended yet (citation markers excepted)."""
+    for match in re.finditer(r"!?\[", text):
+        rest = text[match.start() :]
+        if len(rest) > HELD_CHARS or _LINK.match(rest) or re.match(r"!?\[[^\]]*\][^(]", rest):
+            continue  # too long to be a link, a whole link, or brackets without a target (`[1] `)
+        return match.start()
+    return None
 
 
 class GenerativeAnswerer:
@@ -222,8 +240,7 @@ class GenerativeAnswerer:
         return hits
 
     def _number(self, state: dict[str, Any]) -> list[Passage]:
-        threshold = getattr(self.settings, "refusal_threshold", 0.0)
-        return number_passages(state["query"], state["hits"], self.embedder, self.cache, threshold=threshold)
+        return number_passages(state["query"], state["hits"], self.embedder, self.cache, threshold=RELEVANCE_FLOOR)
 
     def _prompt(self, state: dict[str, Any]) -> list[tuple[str, str]]:
         return render_messages("answer", passages=format_passages(state["passages"]), question=state["query"])
