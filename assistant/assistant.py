@@ -11,11 +11,12 @@ from typing import Any
 from assistant.answering import ExtractiveAnswerer
 from assistant.config import Settings
 from assistant.conversation import expand_followup
-from assistant.embeddings import Embedder, SentenceTransformerEmbedder
+from assistant.embeddings import Embedder, build_embedder
 from assistant.errors import IndexNotFoundError, InvalidQuestionError
 from assistant.generation import GenerativeAnswerer
 from assistant.ingest import ingest, remove_document
-from assistant.retrieval import DenseRetriever
+from assistant.lexical import LexicalIndex, lexical_index_for
+from assistant.retrieval import DenseRetriever, HybridRetriever, LexicalRetriever, Retriever
 from assistant.store import ChromaStore
 from assistant.types import Answer, IngestReport
 
@@ -27,7 +28,8 @@ class Assistant:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self.retriever = DenseRetriever(store, embedder)
+        self.lexical: LexicalIndex | None = None if settings.retrieval == "dense" else lexical_index_for(settings)
+        self.retriever = self._build_retriever()
         self.extractive = ExtractiveAnswerer(embedder, settings.refusal_threshold, settings.max_answer_sentences)
         # LLM generators (chat models built on first use, one per name), sharing the sentence vectors.
         self.generative = GenerativeAnswerer(
@@ -41,13 +43,21 @@ class Assistant:
         settings = settings or Settings()
         if overrides:
             settings = Settings(**{**settings.model_dump(), **overrides})
-        embedder = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
-        return cls(settings, ChromaStore(settings), embedder)
+        return cls(settings, ChromaStore(settings), build_embedder(settings))
+
+    def _build_retriever(self) -> Retriever:
+        match self.settings.retrieval:
+            case "dense":
+                return DenseRetriever(self.store, self.embedder)
+            case "bm25":
+                return LexicalRetriever(self.store, self.lexical)
+            case "hybrid":
+                return HybridRetriever(self.store, self.embedder, self.lexical, self.settings.hybrid_dense_weight)
 
     # -- documents --------------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path | str], progress: bool | None = None) -> IngestReport:
         """Add new and changed files under `paths` to the index; remove files that vanished from them."""
-        return ingest(paths, self.store, self.embedder, self.settings, progress=progress)
+        return ingest(paths, self.store, self.embedder, self.settings, progress=progress, lexical=self.lexical)
 
     def documents(self) -> list[dict[str, Any]]:
         """The ingested documents: `{"id", "source", "chunks"}`, sorted by source."""
@@ -59,7 +69,12 @@ class Assistant:
 
     def remove_document(self, document_id: str) -> int:
         """Remove an ingested document by id (its path); returns the chunks removed."""
-        return remove_document(document_id, self.store)
+        chunk_ids = self.store.chunk_ids_of(document_id) if self.lexical is not None else set()
+        removed = remove_document(document_id, self.store)
+        if self.lexical is not None:
+            self.lexical.remove(chunk_ids)
+            self.lexical.save()
+        return removed
 
     # -- questions --------------------------------------------------------------------------------
     def ask(

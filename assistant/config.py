@@ -26,6 +26,17 @@ class Settings(BaseSettings):
         description="Sentence-transformers model: the packaged all-MiniLM-L6-v2, or a local model folder.",
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch.")
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch",
+        description=(
+            "How the embedding model runs: PyTorch, ONNX Runtime (exported once from the local weights, no download), "
+            "or ONNX with int8 weights. The index records which one built it; changing it rebuilds the index."
+        ),
+    )
+    embedding_threads: int | None = Field(None, ge=1, description="CPU threads of the ONNX embedder (default: all).")
+    model_cache_dir: Path = Field(
+        Path("~/.cache/assistant"), description="Folder where ONNX exports of the embedding model are cached."
+    )
     chunk_size: int = Field(800, ge=50, le=20000, description="Maximum characters per chunk.")
     chunk_overlap: int = Field(120, ge=0, description="Characters shared by neighbouring chunks.")
     k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
@@ -49,7 +60,16 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature of generators.")
     llm_max_tokens: int = Field(256, ge=1, le=8192, description="Longest generated answer, in tokens.")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for a generator's reply.")
-    retrieval: Literal["dense"] = Field("dense", description="Retrieval mode.")
+    retrieval: Literal["dense", "bm25", "hybrid"] = Field(
+        "hybrid",
+        description=(
+            "Retrieval mode: dense (embeddings), bm25 (words), or hybrid (both, fused). The BM25 index is saved "
+            "beside a local index; with a Chroma server it is rebuilt in memory from the server's chunks."
+        ),
+    )
+    hybrid_dense_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="Share of the dense score in hybrid retrieval (the rest is BM25's)."
+    )
     api_key: str | None = Field(None, description="When set, the HTTP API requires `Authorization: Bearer <key>`.")
     max_upload_mb: float = Field(20.0, gt=0, description="Largest document accepted by upload, in MB.")
     upload_dir: Path | None = Field(

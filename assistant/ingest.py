@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.chunking import split_document
 from assistant.config import Settings
@@ -15,12 +16,17 @@ from assistant.embeddings import Embedder
 from assistant.errors import DocumentNotFoundError, UnsupportedDocumentError
 from assistant.loaders import is_supported, load
 from assistant.store import ChromaStore
-from assistant.types import IngestReport
+from assistant.types import Chunk, IngestReport
+
+if TYPE_CHECKING:
+    from assistant.lexical import LexicalIndex
 
 logger = logging.getLogger(__name__)
 
 INDEX_SCHEMA = 1
-EMBED_BATCH = 64  # chunks embedded and stored together; an interrupted run loses at most one batch
+# Chunks embedded and stored together, across files: each Chroma write is a commit, and the embedder sorts a
+# batch by length, so bigger batches are faster. An interrupted run loses at most one batch.
+EMBED_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -47,8 +53,12 @@ def ingest(
     embedder: Embedder,
     settings: Settings,
     progress: bool | None = None,
+    lexical: LexicalIndex | None = None,
 ) -> IngestReport:
-    """Bring the index in line with the files under `paths` and report what changed."""
+    """Bring the index in line with the files under `paths` and report what changed.
+
+    `lexical`, the BM25 index of hybrid retrieval, is kept in step with the store's chunks and saved.
+    """
     started = time.perf_counter()
     report = IngestReport()
     roots = [Path(path).expanduser().resolve() for path in paths]
@@ -57,17 +67,25 @@ def ingest(
             raise DocumentNotFoundError(f"No such file or folder: {given}. Check the path and try again.")
     _rebuild_if_settings_changed(store, settings, embedder)
     records = store.file_records()
+    empty = store.count() == 0  # then no file has chunks to look up
     files = list(_discover(roots, report))
     seen: set[str] = set()
+    writer = _BatchWriter(store, embedder, report, lexical)
     for source_file in _progress(files, progress):
+        if str(source_file.path) in seen:
+            continue  # named twice (a folder and a file in it)
         seen.add(str(source_file.path))
-        _sync_file(source_file, records.get(str(source_file.path)), store, embedder, settings, report)
+        _sync_file(source_file, records.get(str(source_file.path)), store, settings, report, writer, empty)
+    writer.flush()
     for path in _vanished(records, seen, roots):
         removed = store.chunk_ids_of(path)
         store.delete(removed)
         store.delete_file_record(path)
         report.chunks_removed += len(removed)
         logger.info("removed %s (%d chunks): the file is gone", records[path]["source"], len(removed))
+    if lexical is not None:
+        lexical.sync(store)  # drops removed chunks; adds chunks stored by an earlier, interrupted run
+        lexical.save()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -84,9 +102,10 @@ def _sync_file(
     source_file: SourceFile,
     record: dict | None,
     store: ChromaStore,
-    embedder: Embedder,
     settings: Settings,
     report: IngestReport,
+    writer: _BatchWriter,
+    empty: bool,
 ) -> None:
     path = str(source_file.path)
     sha256 = hashlib.sha256(source_file.path.read_bytes()).hexdigest()
@@ -94,7 +113,7 @@ def _sync_file(
         report.files += 1
         report.chunks_unchanged += int(record.get("chunks", 0))
         return
-    existing = store.chunk_ids_of(path)
+    existing = set() if empty else store.chunk_ids_of(path)
     try:
         document = load(source_file.path)
     except UnsupportedDocumentError as error:
@@ -108,15 +127,36 @@ def _sync_file(
     store.delete(stale)
     report.chunks_removed += len(stale)
     new = [chunk for chunk in chunks if chunk.id not in existing]
-    for begin in range(0, len(new), EMBED_BATCH):
-        batch = new[begin : begin + EMBED_BATCH]
-        store.add(batch, embedder.embed([chunk.text for chunk in batch]))
-        report.chunks_embedded += len(batch)
     report.chunks_unchanged += len(chunks) - len(new)
-    # Written last: a run killed before this line leaves the file looking changed, so the next run finishes it.
-    store.set_file_record(path, source_file.source, sha256, len(chunks))
+    writer.add(new, (path, source_file.source, sha256, len(chunks)))
     report.files += 1
-    logger.info("indexed %s: %d chunks (%d embedded)", source_file.source, len(chunks), len(new))
+    logger.info("indexed %s: %d chunks (%d to embed)", source_file.source, len(chunks), len(new))
+
+
+class _BatchWriter:
+    """Embeds and stores the new chunks of many files together, then writes those files' records."""
+
+    def __init__(self, store: ChromaStore, embedder: Embedder, report: IngestReport, lexical) -> None:
+        self.store, self.embedder, self.report, self.lexical = store, embedder, report, lexical
+        self.chunks: list[Chunk] = []
+        self.records: list[tuple[str, str, str, int]] = []
+
+    def add(self, chunks: Sequence[Chunk], record: tuple[str, str, str, int]) -> None:
+        self.chunks.extend(chunks)
+        self.records.append(record)
+        if len(self.chunks) >= EMBED_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        for begin in range(0, len(self.chunks), EMBED_BATCH):
+            batch = self.chunks[begin : begin + EMBED_BATCH]
+            self.store.add(batch, self.embedder.embed([chunk.text for chunk in batch]))
+            if self.lexical is not None:
+                self.lexical.add(batch)
+            self.report.chunks_embedded += len(batch)
+        # Written last: a run killed before this leaves the files looking changed, so the next run finishes them.
+        self.store.set_file_records(self.records)
+        self.chunks, self.records = [], []
 
 
 def _rebuild_if_settings_changed(store: ChromaStore, settings: Settings, embedder: Embedder) -> None:

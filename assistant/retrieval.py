@@ -1,13 +1,27 @@
-"""Find the passages most similar to a query."""
+"""Find the passages that best match a query: by meaning (dense), by words (BM25), or by both (hybrid)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
 
 from assistant.embeddings import Embedder
+from assistant.errors import ConfigurationError
+from assistant.lexical import LexicalIndex
 from assistant.store import ChromaStore
 from assistant.types import Hit
+
+# Candidates taken from each side before fusing; more than k so that a chunk ranked low by one side but high
+# by the other can still win.
+HYBRID_CANDIDATES = 100
+
+
+class Retriever(Protocol):
+    """Returns the k best chunks for a query, best first, optionally only from some documents."""
+
+    def retrieve(self, query: str, k: int, sources: Sequence[str] | None = None) -> list[Hit]: ...
 
 
 def source_filter(sources: Sequence[str] | None) -> dict[str, Any] | None:
@@ -28,3 +42,74 @@ class DenseRetriever:
     def retrieve(self, query: str, k: int, sources: Sequence[str] | None = None) -> list[Hit]:
         vector = self.embedder.embed([query])[0]
         return self.store.query(vector, k, where=source_filter(sources))
+
+
+class LexicalRetriever:
+    """Chunks ranked by BM25 over their words: finds exact names, numbers and identifiers.
+
+    A hit's score is the fraction of the query's BM25 ceiling that the chunk reaches (0 to 1).
+    """
+
+    def __init__(self, store: ChromaStore, lexical: LexicalIndex) -> None:
+        self.store = store
+        self.lexical = lexical
+
+    def retrieve(self, query: str, k: int, sources: Sequence[str] | None = None) -> list[Hit]:
+        self.lexical.follow(self.store)
+        ranked = self.lexical.search(query, k, sources)
+        ceiling = self.lexical.ceiling(query)
+        chunks = {chunk.id: chunk for chunk in self.store.get([chunk_id for chunk_id, _ in ranked])}
+        found = [(chunks[chunk_id], score / ceiling) for chunk_id, score in ranked if chunk_id in chunks]
+        return [Hit(chunk, score, rank) for rank, (chunk, score) in enumerate(found, start=1)]
+
+
+class HybridRetriever:
+    """Dense and BM25 candidates, each scored by both, ranked by a weighted sum of the two scores.
+
+    The dense score is the cosine similarity; the BM25 score is divided by the query's ceiling (the score of a
+    chunk holding every query term), so both lie in 0..1 whatever the query, and a hit's score stays comparable
+    across questions (the extractive answerer's refusal threshold relies on that).
+    """
+
+    def __init__(
+        self,
+        store: ChromaStore,
+        embedder: Embedder,
+        lexical: LexicalIndex,
+        dense_weight: float = 0.5,
+        candidates: int = HYBRID_CANDIDATES,
+    ) -> None:
+        if not 0.0 <= dense_weight <= 1.0:
+            raise ConfigurationError(f"dense_weight must be between 0 and 1; got {dense_weight}.")
+        if candidates < 1:
+            raise ConfigurationError(f"candidates must be at least 1; got {candidates}.")
+        self.store = store
+        self.embedder = embedder
+        self.lexical = lexical
+        self.dense_weight = dense_weight
+        self.candidates = candidates
+
+    def retrieve(self, query: str, k: int, sources: Sequence[str] | None = None) -> list[Hit]:
+        self.lexical.follow(self.store)
+        depth = max(k, self.candidates)
+        vector = self.embedder.embed([query])[0]
+        dense = self.store.query(vector, depth, where=source_filter(sources))
+        lexical = dict(self.lexical.search(query, depth, sources))
+        ceiling = self.lexical.ceiling(query)
+        chunks = {hit.chunk.id: hit.chunk for hit in dense}
+        cosine = {hit.chunk.id: hit.score for hit in dense}
+        only_lexical = [chunk_id for chunk_id in lexical if chunk_id not in chunks]
+        if only_lexical:  # their cosine, from their stored vectors
+            for chunk in self.store.get(only_lexical):
+                chunks[chunk.id] = chunk
+            for chunk_id, stored in self.store.vectors(only_lexical).items():
+                cosine[chunk_id] = float(np.dot(stored, vector))
+        words = self.lexical.score(query, [chunk_id for chunk_id in chunks if chunk_id not in lexical])
+        lexical.update(words)
+        fused = {
+            chunk_id: self.dense_weight * cosine.get(chunk_id, 0.0)
+            + (1 - self.dense_weight) * lexical.get(chunk_id, 0.0) / ceiling
+            for chunk_id in chunks
+        }
+        best = sorted(fused, key=lambda chunk_id: -fused[chunk_id])[:k]
+        return [Hit(chunks[chunk_id], fused[chunk_id], rank) for rank, chunk_id in enumerate(best, start=1)]

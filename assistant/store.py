@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlparse
@@ -26,14 +27,16 @@ class ChromaStore:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._client = None
+        self._connect_lock = threading.Lock()  # two threads connecting at once confuse Chroma's tenant setup
         self._chunks = None
         self._files = None
 
     # -- connection -------------------------------------------------------------------------------
     @property
     def client(self):
-        if self._client is None:
-            self._client = _connect(self.settings)
+        with self._connect_lock:
+            if self._client is None:
+                self._client = _connect(self.settings)
         return self._client
 
     @property
@@ -83,11 +86,17 @@ class ChromaStore:
         }
 
     def set_file_record(self, path: str, source: str, sha256: str, chunks: int) -> None:
+        self.set_file_records([(path, source, sha256, chunks)])
+
+    def set_file_records(self, records: Sequence[tuple[str, str, str, int]]) -> None:
+        """Upsert `(path, source, sha256, chunks)` records in one write (each Chroma write costs a commit)."""
+        if not records:
+            return
         self.files.upsert(
-            ids=[path],
-            metadatas=[{"source": source, "sha256": sha256, "chunks": chunks}],
-            documents=[source],
-            embeddings=[_PLACEHOLDER_VECTOR],
+            ids=[path for path, _, _, _ in records],
+            metadatas=[{"source": source, "sha256": sha256, "chunks": chunks} for _, source, sha256, chunks in records],
+            documents=[source for _, source, _, _ in records],
+            embeddings=[_PLACEHOLDER_VECTOR] * len(records),
         )
 
     def delete_file_record(self, path: str) -> None:
@@ -96,6 +105,17 @@ class ChromaStore:
     # -- chunks -----------------------------------------------------------------------------------
     def chunk_ids_of(self, path: str) -> set[str]:
         return set(self.chunks.get(where={"path": path}, include=[])["ids"])
+
+    def chunk_ids(self) -> set[str]:
+        """The ids of every stored chunk."""
+        return set(self.chunks.get(include=[])["ids"])
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of `ids` by id (ids not in the store are left out)."""
+        if not ids:
+            return {}
+        found = self.chunks.get(ids=list(ids), include=["embeddings"])
+        return dict(zip(found["ids"], np.asarray(found["embeddings"], dtype=np.float32), strict=True))
 
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Upsert chunks with their vectors, in batches Chroma accepts."""
