@@ -51,7 +51,8 @@ def main() -> int:
         "clients": args.clients,
         "questions": len(questions),
     }
-    with tempfile.TemporaryDirectory(prefix="assistant-load-") as folder, Served(Path(folder)) as url:
+    with tempfile.TemporaryDirectory(prefix="assistant-load-") as folder, Served(Path(folder)) as server:
+        url = server.url
         started = time.perf_counter()
         seeds = sorted(path for path in args.seeds.iterdir() if path.is_file())
         for path in seeds:
@@ -69,9 +70,11 @@ def main() -> int:
         checked = {question: answer for question, answer in reference.items() if question not in changed}
         delete(url, "keeper_log.md")
 
-        phases = {"steady": run_phase(url, checked, args.clients, args.seconds)}
+        phases = {"steady": run_phase(url, checked, args.clients, args.seconds, server_pid=server.pid)}
         if args.reingest_seconds:
-            phases["reingest"] = run_phase(url, checked, args.clients, args.reingest_seconds, reingest=seeds)
+            phases["reingest"] = run_phase(
+                url, checked, args.clients, args.reingest_seconds, reingest=seeds, server_pid=server.pid
+            )
         if any("failures" in phase for phase in phases.values()):
             results["server_log_tail"] = (Path(folder) / "serve.log").read_text(errors="replace")[-4000:]
     results["phases"] = phases
@@ -91,7 +94,7 @@ class Served:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def __enter__(self) -> str:
+    def __enter__(self) -> Served:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
@@ -99,12 +102,12 @@ class Served:
         command = [sys.executable, "-m", "assistant", "serve", "--no-ui", "--port", str(port),
                    "--index", str(self.folder / "index")]
         self.process = subprocess.Popen(command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
+        self.url, self.pid = f"http://127.0.0.1:{port}", self.process.pid
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                    return url
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
@@ -157,7 +160,9 @@ def distractor(revision: int) -> str:
 
 
 # -- a phase --------------------------------------------------------------------------------------------------------
-def run_phase(url: str, reference: dict, clients: int, seconds: float, reingest: list[Path] | None = None) -> dict:
+def run_phase(
+    url: str, reference: dict, clients: int, seconds: float, server_pid: int, reingest: list[Path] | None = None
+) -> dict:
     questions = list(reference)
     records: list[tuple[float, str]] = []  # (latency, outcome) with outcome ok / wrong / error
     lock = threading.Lock()
@@ -204,12 +209,13 @@ def run_phase(url: str, reference: dict, clients: int, seconds: float, reingest:
     threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
     if reingest is not None:
         threads.append(threading.Thread(target=ingest_loop))
-    started = time.perf_counter()
+    started, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(server_pid), time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    server_cpu, client_cpu = cpu_seconds(server_pid) - server_cpu, time.process_time() - client_cpu
     latencies = sorted(latency for latency, _ in records)
     outcomes = [outcome for _, outcome in records]
     phase = {
@@ -222,6 +228,9 @@ def run_phase(url: str, reference: dict, clients: int, seconds: float, reingest:
         "max_ms": round(latencies[-1] * 1000, 1) if latencies else None,
         "errors": outcomes.count("error"),
         "wrong": outcomes.count("wrong"),
+        # CPU per request depends far less on what else runs on the machine than latency does.
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, len(records)), 1),
+        "client_cpu_ms_per_request": round(client_cpu * 1000 / max(1, len(records)), 1),
     }
     if reingest is not None:
         phase["ingests"] = len(ingests)
@@ -233,6 +242,15 @@ def run_phase(url: str, reference: dict, clients: int, seconds: float, reingest:
     return phase
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile_ms(ordered: list[float], percent: float) -> float | None:
     if not ordered:
         return None
@@ -242,7 +260,7 @@ def percentile_ms(ordered: list[float], percent: float) -> float | None:
 
 def print_table(results: dict) -> None:
     columns = ["phase", "seconds", "requests", "throughput_rps", "p50_ms", "p95_ms", "p99_ms", "max_ms", "errors",
-               "wrong", "ingests"]
+               "wrong", "ingests", "server_cpu_ms_per_request"]
     rows = [[name, *(phase.get(column, "") for column in columns[1:])] for name, phase in results["phases"].items()]
     widths = [max(len(str(value)) for value in [column, *(row[i] for row in rows)]) for i, column in enumerate(columns)]
     print(f"{results['clients']} clients, {results['questions']} seed questions, {results['machine']['cpus']} CPUs, "
