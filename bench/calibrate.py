@@ -204,8 +204,22 @@ def compare_weights(records: list[dict]) -> dict[str, Any]:
         threshold = best(curves["mean"])["threshold"]
         held_out = sweep({"squad_test": sets["squad_test"], "seeds": sets["seeds"]}, weights)
         result[name] = {"weights": [round(float(w), 3) for w in weights], "threshold": threshold,
-                        "squad_test": at(held_out["squad_test"], threshold), "seeds": at(held_out["seeds"], threshold)}
+                        "squad_test": at(held_out["squad_test"], threshold), "seeds": at(held_out["seeds"], threshold),
+                        "threshold_free": {part: ranking_figures(sets[part], weights)
+                                           for part in ("squad_test", "seeds")}}
     return result
+
+
+def ranking_figures(arrays: Arrays, weights: np.ndarray) -> dict[str, float]:
+    """Threshold-free: answerable questions whose unrefused answer is right, and the ROC AUC of the best support
+    separating answerable from unanswerable questions (how well any threshold can work)."""
+    support, holds = arrays.answers(weights)
+    positive = arrays.answerable
+    ranks = np.empty(len(support))
+    ranks[np.argsort(support, kind="stable")] = np.arange(1, len(support) + 1)
+    n1, n0 = int(positive.sum()), int((~positive).sum())
+    auc = (ranks[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0) if n1 and n0 else 0.0
+    return {"top_answer_right": float((holds & positive).sum() / n1) if n1 else 0.0, "refusal_auc": float(auc)}
 
 
 # -- output --------------------------------------------------------------------------------------------
@@ -248,6 +262,17 @@ HEADER = ("| set | threshold | accuracy | refusal P | refusal R | answer accurac
           "| false refusals |\n|---|---:|---:|---:|---:|---:|---:|---:|")
 
 
+def _json(result: dict[str, Any], curves: dict[str, list[dict]]) -> str:
+    """The result, indented, then the curves as one column of values per line (rounded): small and diffable."""
+    rounded = json.loads(json.dumps(result), parse_float=lambda value: round(float(value), 4))
+    columns = {"threshold": THRESHOLDS.tolist()} | {
+        f"{name}.{key}": [round(point[key], 4) for point in curve]
+        for name, curve in curves.items() for key in FIGURES if key != "threshold"
+    }
+    body = ",\n".join(f"  {json.dumps(key)}: {json.dumps(values)}" for key, values in columns.items())
+    return json.dumps(rounded, indent=1)[:-2] + ',\n "curves": {\n' + body + "\n }\n}\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad-limit", type=int, default=None, help="only the first N SQuAD questions")
@@ -277,8 +302,8 @@ def main() -> None:
               "questions": {name: len(arrays.answerable) for name, arrays in sets.items()},
               "at_current": {name: at(curve, current) for name, curve in curves.items()},
               "at_chosen": {name: at(curve, chosen) for name, curve in curves.items()},
-              "weight_comparison": weights, "curves": curves}
-    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+              "weight_comparison": weights}
+    args.out.write_text(_json(result, curves), encoding="utf-8")
     print(f"Threshold (current weights {CURRENT.tolist()}); criterion: {result['criterion']}\n\n{HEADER}")
     for label, threshold in (("current", current), ("chosen", chosen)):
         for name in curves:
@@ -289,6 +314,11 @@ def main() -> None:
     for name in ("current", "grid", "logistic"):
         for part in ("squad_test", "seeds"):
             print(row(f"{name} {weights[name]['weights']} {part}", weights[name][part]))
+    print("\nThreshold-free (right answer if never refusing; ROC AUC of the support for answerable vs unanswerable):")
+    for name in ("current", "grid", "logistic"):
+        figures_of = weights[name]["threshold_free"].items()
+        print(f"  {name:<9}" + "".join(f"  {part}: top answer right {v['top_answer_right']:.3f}, "
+                                       f"AUC {v['refusal_auc']:.3f}" for part, v in figures_of))
     print(f"\nchosen threshold {chosen:.3f} (current {current}); written to {args.out} and {png}")
 
 
