@@ -135,7 +135,7 @@ def create_app(assistant: Assistant, max_concurrent_answers: int | None = None) 
     generators = _generator_names(assistant)
     answer_slots = anyio.CapacityLimiter(max_concurrent_answers or os.cpu_count() or 2)
     ingest_lock = threading.Lock()  # one ingest at a time per process; Chroma upserts are not transactions
-    upload_dir = Path(settings.index_dir) / "uploads"
+    upload_dir = Path(settings.upload_dir or Path(settings.index_dir) / "uploads").resolve()
     upload_limit = int(settings.max_upload_mb * 1024 * 1024)
 
     def require_key(credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]) -> None:
@@ -299,7 +299,7 @@ def create_app(assistant: Assistant, max_concurrent_answers: int | None = None) 
         with ingest_lock:
             removed = assistant.remove_document(document_id)
         path = Path(document_id)
-        if path.parent == upload_dir.resolve():
+        if path.parent == upload_dir:
             path.unlink(missing_ok=True)
         return {"id": document_id, "chunks_removed": removed}
 

@@ -141,3 +141,24 @@ def test_a_document_uploaded_to_one_server_is_served_by_the_other(two_servers):
                       timeout=60).json()["refused"]
     health = [httpx.get(f"{url}/healthz").json() for url in (first, second)]
     assert health[0] == health[1] and health[0]["store"] == "chroma-server"
+
+
+def test_a_document_replaced_through_one_server_is_current_on_the_other(two_servers):
+    """The replacement has as many chunks as the original: the other server must notice all the same."""
+    first, second = two_servers
+    question = {"question": "Who designed the Kestrel Point lighthouse?"}
+    original = LIGHTHOUSE.read_text()
+    replaced = original.replace("Marta Olsen", "Ingrid Berg")
+    try:
+        for text, designer in ((original, "Marta Olsen"), (replaced, "Ingrid Berg")):
+            upload = {"file": (LIGHTHOUSE.name, text.encode())}
+            response = httpx.post(f"{first}/api/documents", files=upload, timeout=120)
+            assert response.status_code == 201, response.text
+            for url in (first, second):
+                answer = httpx.post(f"{url}/api/ask", json=question, timeout=60).json()
+                assert designer in answer["answer"], (url, answer["answer"])
+                assert all(c["quote"] in text for c in answer["citations"] if c["source"] == LIGHTHOUSE.name)
+    finally:
+        for document in httpx.get(f"{first}/api/documents").json()["documents"]:
+            if document["source"] == LIGHTHOUSE.name:
+                httpx.delete(f"{first}/api/documents/{document['id']}", timeout=60)
