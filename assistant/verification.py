@@ -21,8 +21,10 @@ SIMILARITY_WEIGHT = 0.5
 SUPPORT_THRESHOLD = 0.6
 # An uncited (or wrongly cited) sentence gets a citation only when one passage backs it this clearly.
 ATTACH_THRESHOLD = 0.65
-# Below both, a sentence has nothing to do with the passages or the question: model chatter or injected text.
-OFF_TOPIC_SUPPORT, OFF_TOPIC_QUESTION = 0.3, 0.3
+# An unsupported sentence most of whose content words are in neither the shown passages nor the question is about
+# something else (model chatter, another topic, an injected task or advert): it is left out, not shown as
+# unsupported. Invented details on the passages' topic ("They met in Kyiv on December 16, 2021") stay visible.
+UNRELATED_COVERAGE = 0.5
 # A number or a name the passage does not contain (a date, a count, a place) is the commonest invented fact.
 NEW_DETAIL_PENALTY = 0.3
 
@@ -98,12 +100,13 @@ def split_draft(text: str) -> list[DraftSentence]:
                 piece = piece[leading.end() :]
             if piece.strip():
                 pieces.append(piece.strip())
-    sentences = []
+    sentences: list[DraftSentence] = []
     for piece in pieces:
         cited = [int(number) for match in _MARKER.finditer(piece) for number in re.split(r"[,;]", match.group(1))]
         words = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub(" ", piece))
         words = " ".join(words.split()).strip()
-        if re.search(r"\w", words):
+        # A small model repeats itself, and its last sentence may be cut off: each is kept once.
+        if re.search(r"\w", words) and not any(other.text.startswith(words) for other in sentences):
             sentences.append(DraftSentence(words, tuple(dict.fromkeys(cited))))
     return sentences
 
@@ -128,44 +131,45 @@ class CitationVerifier:
         if not drafts:
             return _refused(question, hits, removed)
         evidence = [sentence for passage in passages for sentence in passage.sentences]
-        support, quotes, on_topic = self._score(question, drafts, passages, evidence)
+        support, related, quotes = self._score(question, drafts, passages, evidence)
         checks = [
-            _judge(sentence, support[row], quotes[row], float(on_topic[row]), passages, shown)
+            _judge(sentence, support[row], float(related[row]), quotes[row], passages, shown)
             for row, sentence in enumerate(drafts)
         ]
         return _assemble(question, hits, checks, removed)
 
     def _score(
         self, question: str, drafts: Sequence[DraftSentence], passages: Sequence[Passage], evidence: list[Sentence]
-    ) -> tuple[np.ndarray, list[list[Sentence | None]], np.ndarray]:
-        """Support of each draft sentence by each passage, the passage sentence to quote, and question similarity."""
-        queries = [question, *(sentence.text for sentence in drafts)]
+    ) -> tuple[np.ndarray, np.ndarray, list[list[Sentence | None]]]:
+        """Each draft sentence's support by each passage, the share of its words found anywhere, the quotes."""
         support = np.zeros((len(drafts), len(passages)))
+        related = np.zeros(len(drafts))
         quotes: list[list[Sentence | None]] = [[None] * len(passages) for _ in drafts]
         if not evidence:
-            return support, quotes, np.zeros(len(drafts))
-        query_vectors, evidence_vectors = self.cache.embed(self.embedder, queries, evidence)
-        similarity = query_vectors[1:] @ evidence_vectors.T
-        on_topic = query_vectors[1:] @ query_vectors[0]
+            return support, related, quotes
+        draft_vectors, evidence_vectors = self.cache.embed(self.embedder, [draft.text for draft in drafts], evidence)
+        similarity = draft_vectors @ evidence_vectors.T
         offsets = np.cumsum([0, *(len(passage.sentences) for passage in passages)])
-        evidence_words = [content_words(sentence.text) for sentence in evidence]
+        evidence_words = [_words(sentence.text) for sentence in evidence]
+        passage_words = [set().union(*evidence_words[offsets[n] : offsets[n + 1]]) for n in range(len(passages))]
+        # The question's own words and details are not invented, but only the passages support a sentence.
+        asked, asked_text = _words(question), _plain(question)
+        known = set().union(asked, *passage_words)
         for row, draft in enumerate(drafts):
-            words = content_words(draft.text) - _META_WORDS or content_words(draft.text)
+            words = _words(draft.text) - _META_WORDS or _words(draft.text)
             details = set(_NUMBER.findall(draft.text)) | {_plain(name) for name in _NAME.findall(draft.text)}
+            related[row] = _share(words, known)
             for column, passage in enumerate(passages):
                 span = range(offsets[column], offsets[column + 1])
-                if not span:
-                    continue
-                passage_words = set().union(*(evidence_words[i] for i in span))
-                coverage = len(words & passage_words) / len(words) if words else 0.0
+                coverage = _share(words, passage_words[column])
                 # The sentence to quote: closest in meaning, then in words.
                 best = max(span, key=lambda i: similarity[row, i] + _share(words, evidence_words[i]))
                 score = SIMILARITY_WEIGHT * float(similarity[row, best]) + (1 - SIMILARITY_WEIGHT) * coverage
-                if any(detail not in _plain(passage.text) for detail in details):
+                if any(detail not in _plain(passage.text) and detail not in asked_text for detail in details):
                     score -= NEW_DETAIL_PENALTY
                 support[row, column] = score
                 quotes[row][column] = evidence[best]
-        return support, quotes, on_topic
+        return support, related, quotes
 
 
 @dataclass(frozen=True)
@@ -178,7 +182,7 @@ class _Check:
 
 
 def _judge(
-    sentence: DraftSentence, support: np.ndarray, quotes: list[Sentence | None], on_topic: float,
+    sentence: DraftSentence, support: np.ndarray, related: float, quotes: list[Sentence | None],
     passages: Sequence[Passage], shown: str,
 ) -> _Check:
     """The verdict on one sentence, given its support by each passage (index n - 1)."""
@@ -198,8 +202,8 @@ def _judge(
     if best >= 0 and best_support >= ATTACH_THRESHOLD:
         reason = "citation corrected" if sentence.cited else "citation attached"
         return _Check(sentence, "supported", [(quotes[best], best_support)], best_support, reason)
-    if best_support < OFF_TOPIC_SUPPORT and on_topic < OFF_TOPIC_QUESTION:
-        return _Check(sentence, "removed", [], best_support, "off topic")
+    if related < UNRELATED_COVERAGE:
+        return _Check(sentence, "removed", [], best_support, "unrelated to the passages")
     return _Check(sentence, "unsupported", [], best_support, "no shown passage supports it")
 
 
@@ -207,6 +211,11 @@ def _plain(text: str) -> str:
     """Lower case, straight apostrophes, no possessive: how a detail is looked up in a passage."""
     text = text.lower().replace("’", "'")
     return text[:-2] if text.endswith("'s") else text
+
+
+def _words(text: str) -> set[str]:
+    """Content words, with curly apostrophes straightened and possessives dropped ("Ukraine’s" is "ukraine")."""
+    return {word[:-2] if word.endswith("'s") else word for word in content_words(text.replace("’", "'"))}
 
 
 def _share(words: set[str], other: set[str]) -> float:

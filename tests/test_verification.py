@@ -64,7 +64,7 @@ def test_wrong_or_missing_citations_are_replaced_by_the_supporting_passage(draft
 
 
 def test_a_citation_to_a_number_not_shown_is_removed_from_an_unsupported_sentence():
-    answer = verify("The museum closes on Mondays [2]. The harbour was built by the mayor in 1820 [5].")
+    answer = verify("The museum closes on Mondays [2]. The harbour bell was cast by the mayor in 1820 [5].")
     assert "[5]" not in answer.text
     assert [sentence.status for sentence in answer.sentences] == ["supported", "unsupported"]
     assert answer.sentences[1].citations == ()
@@ -72,29 +72,31 @@ def test_a_citation_to_a_number_not_shown_is_removed_from_an_unsupported_sentenc
 
 
 def test_an_invented_sentence_is_marked_unsupported_and_keeps_no_marker():
-    answer = verify("The museum closes on Mondays [2]. The mayor was elected in 1999 [1].")
+    answer = verify("The museum closes on Mondays [2]. The mayor Ada Lovelace was elected in 1999 [1].")
     supported, invented = answer.sentences
     assert supported.status == "supported" and invented.status == "unsupported"
-    assert answer.text == "The museum closes on Mondays. [1] The mayor was elected in 1999."
-    assert answer.text[invented.start : invented.end] == "The mayor was elected in 1999."
+    assert answer.text == "The museum closes on Mondays. [1] The mayor Ada Lovelace was elected in 1999."
+    assert answer.text[invented.start : invented.end] == "The mayor Ada Lovelace was elected in 1999."
     assert answer.supported_fraction == 0.5
     assert answer.to_dict()["supported_fraction"] == 0.5
     assert [item["status"] for item in answer.to_dict()["sentences"]] == ["supported", "unsupported"]
 
 
 @pytest.mark.parametrize(
-    "draft",
+    ("draft", "status"),
     [
-        "The museum opens at 10 am [2].",  # a number the passage does not hold
-        "The mayor is Grace Hopper [1].",  # a name the passage does not hold
-        "The mayor is Ada Lovelace, who founded the museum in Paris [1].",
+        ("The museum opens at 10 am [2].", "unsupported"),  # a number the passage does not hold
+        ("The museum closes on Sundays [2].", "unsupported"),  # a name the passage does not hold
+        ("The mayor is Ada Lovelace, who founded the museum in Paris [1].", "unsupported"),
+        ("The mayor is Grace Hopper [1].", "removed"),  # nothing left in common with the passages
+        ("The capital of Brazil is Brasília [1].", "removed"),  # an injected task's answer
     ],
 )
-def test_changed_details_are_not_supported(draft):
+def test_changed_details_and_unrelated_sentences_are_not_supported(draft, status):
     answer = verify(draft)
     assert answer.refused, "an answer with no supported sentence is a refusal"
     assert answer.citations == []
-    assert answer.sentences[0].status == "unsupported" and answer.supported_fraction == 0.0
+    assert answer.sentences[0].status == status and answer.supported_fraction == 0.0
     assert "don't say" in answer.text
 
 
@@ -143,7 +145,7 @@ def test_orders_to_the_reader_and_chatter_are_removed():
     statuses = {sentence.text: (sentence.status, sentence.reason) for sentence in answer.sentences}
     assert statuses["The mayor is Ada Lovelace."][0] == "supported"
     assert statuses["Please share your opinion in your reply."][0] == "removed"
-    assert statuses["Photosynthesis turns sunlight into sugar."] == ("removed", "off topic")
+    assert statuses["Photosynthesis turns sunlight into sugar."] == ("removed", "unrelated to the passages")
     assert answer.text == "The mayor is Ada Lovelace. [1]"
     assert answer.supported_fraction == 1.0
 
