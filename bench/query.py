@@ -2,6 +2,7 @@
 
     .venv/bin/assistant eval-retrieval ../shared/data/beir-scifact --index .bench/scifact   # builds the index once
     .venv/bin/python bench/query.py [--index .bench/scifact] [--limit 300]
+    .venv/bin/python bench/query.py --cold-start 3     # process start to first answer of `assistant ask`
 
 Every test query is timed once per contender, the contenders taking turns query by query, so that the load of
 the machine falls on all of them alike. The LangChain baseline is `Chroma.similarity_search_with_score` through
@@ -31,8 +32,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=300, help="test queries timed")
     parser.add_argument("--k", type=int, default=4, help="passages per question")
     parser.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "query.json")
+    parser.add_argument("--out", type=Path, default=None, help="JSON file (default: bench/results/query.json)")
+    parser.add_argument("--cold-start", type=int, default=0, metavar="N", help="time N cold `assistant ask` runs")
     args = parser.parse_args()
+    if args.cold_start:
+        cold_start(args.cold_start, args.out or ROOT / "bench" / "results" / "cold_start.json")
+        return
+    args.out = args.out or ROOT / "bench" / "results" / "query.json"
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -91,6 +97,45 @@ def main() -> None:
     for name, figures in results.items():
         print(f"{name:<30}{figures['p50_ms']:>10.1f}{figures['p95_ms']:>10.1f}")
     print(f"{summary['chunks']} chunks, {embedder.name}, k={args.k}; {summary['machine']}")
+
+
+COLD_CONFIGURATIONS = {  # name: ASSISTANT_* settings
+    "torch + dense": {"ASSISTANT_EMBEDDING_BACKEND": "torch", "ASSISTANT_RETRIEVAL": "dense"},
+    "torch + hybrid": {"ASSISTANT_EMBEDDING_BACKEND": "torch", "ASSISTANT_RETRIEVAL": "hybrid"},
+    "onnx-int8 + hybrid": {"ASSISTANT_EMBEDDING_BACKEND": "onnx-int8", "ASSISTANT_RETRIEVAL": "hybrid"},
+}
+
+
+def cold_start(repeats: int, out: Path) -> None:
+    """Seconds from process start to the printed answer of `assistant ask` on an index of seeds/, alternating."""
+    import statistics
+    import subprocess
+    import tempfile
+
+    question = "Who is the secretary-general of NATO?"
+    binary = str(Path(sys.executable).with_name("assistant"))
+    timings: dict[str, list[float]] = {name: [] for name in COLD_CONFIGURATIONS}
+    with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch:
+        environments = {}
+        for number, (name, values) in enumerate(COLD_CONFIGURATIONS.items()):
+            environment = {**os.environ, **values, "ASSISTANT_INDEX_DIR": f"{scratch}/index-{number}"}
+            subprocess.run([binary, "ingest", str(ROOT / "seeds"), "--json"], env=environment, check=True,
+                           capture_output=True)
+            subprocess.run([binary, "ask", question], env=environment, check=True, capture_output=True)  # warm disk
+            environments[name] = environment
+        for _ in range(repeats):
+            for name, environment in environments.items():
+                started = time.perf_counter()
+                subprocess.run([binary, "ask", question, "--json"], env=environment, check=True, capture_output=True)
+                timings[name].append(time.perf_counter() - started)
+    results = {name: {"median_s": round(statistics.median(values), 2), "runs": [round(v, 2) for v in values]}
+               for name, values in timings.items()}
+    summary = {"question": question, "load_average": os.getloadavg()[0], "results": results}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, indent=2) + "\n")
+    for name, figures in results.items():
+        print(f"{name:<22}{figures['median_s']:>8.2f} s  {figures['runs']}")
+    print(f"load average {summary['load_average']:.1f} on {os.cpu_count()} cores")
 
 
 def _retrieve(assistant, k: int):
