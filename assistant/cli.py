@@ -155,7 +155,7 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from assistant.api import serve
+    from assistant.server import serve
 
     assistant = _assistant(args)
     serve(assistant, host=args.host or assistant.settings.host, port=args.port, ui=not args.no_ui)

@@ -451,13 +451,13 @@ def test_importing_the_api_does_not_import_gradio():
 def test_serving_without_a_build_app_logs_and_serves_the_api(fake_index, monkeypatch, caplog):
     from fastapi.testclient import TestClient
 
-    import assistant.api as api_module
+    import assistant.server as server_module
 
     monkeypatch.setitem(sys.modules, "app", type(sys)("app"))  # an app module without build_app
-    monkeypatch.setattr(api_module, "__file__", str(ROOT / "nowhere" / "assistant" / "api.py"))
+    monkeypatch.setattr(server_module, "__file__", str(ROOT / "nowhere" / "assistant" / "server.py"))
     app = create_app(fake_assistant(fake_index))
     with caplog.at_level("WARNING"):
-        assert api_module.mount_ui(app, fake_assistant(fake_index)) is False
+        assert server_module.mount_ui(app, fake_assistant(fake_index)) is False
     assert "serving the API only" in caplog.text
     assert TestClient(app).get("/healthz").status_code == 200
 
@@ -616,7 +616,7 @@ def test_served_page_is_mounted_at_root_behind_a_login(served):
     ],
 )
 def test_page_login_accepts_the_api_key_or_the_configured_login(api_key, login, username, password, allowed):
-    from assistant.api import _ui_auth
+    from assistant.server import _ui_auth
 
     check = _ui_auth(api_key, login)
     assert (check(username, password) if check else None) == allowed
