@@ -66,6 +66,8 @@ def ingest(
         if not root.exists():
             raise DocumentNotFoundError(f"No such file or folder: {given}. Check the path and try again.")
     _rebuild_if_settings_changed(store, settings, embedder)
+    if lexical is not None:
+        lexical.ensure_loaded()
     records = store.file_records()
     empty = store.count() == 0  # then no file has chunks to look up
     files = list(_discover(roots, report))

@@ -83,7 +83,7 @@ class LexicalIndex:
         self._rows: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}
         self._matrix = None  # (ids, sources, postings, idf, row of id), built on demand
         self._last: tuple[str, np.ndarray] | None = None  # the last query's scores: hybrid asks for them twice
-        self._followed = False
+        self._loaded = self._followed = False
         self._lock = threading.RLock()
         self.dirty = False  # changed since it was loaded or saved
 
@@ -136,12 +136,21 @@ class LexicalIndex:
         """
         with self._lock:
             if not self._followed:
-                self.load()
+                self.ensure_loaded()
                 self._followed = True
             elif store.count() == len(self._rows):
                 return
             if self.sync(store):
                 self.save()
+
+    def ensure_loaded(self) -> None:
+        """Read the saved index, once (before changing it, so that unchanged chunks need no new analysis)."""
+        with self._lock:
+            if not self._loaded:
+                self._loaded = True
+                if self._rows:  # built in memory before: the file would be older
+                    return
+                self.load()
 
     def _term_id(self, term: str) -> int:
         found = self._vocab.get(term)

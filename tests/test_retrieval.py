@@ -127,3 +127,11 @@ def test_the_bm25_index_is_rebuilt_when_missing(assistant):
     fresh = Assistant(assistant.settings, ChromaStore(assistant.settings), assistant.embedder)
     assert fresh.retriever.retrieve("ZX-4471", 1)[0].chunk.source == "invoices.txt"
     assert fresh.lexical.path.is_file()
+
+
+def test_reingest_in_a_new_process_reuses_the_saved_bm25_index(assistant, tmp_path):
+    stamp = assistant.lexical.path.stat().st_mtime_ns
+    fresh = Assistant(assistant.settings, ChromaStore(assistant.settings), assistant.embedder)
+    fresh.ingest([tmp_path / "docs"])
+    assert fresh.lexical.ids() == assistant.store.chunk_ids()
+    assert not fresh.lexical.dirty and fresh.lexical.path.stat().st_mtime_ns == stamp  # nothing re-analysed
