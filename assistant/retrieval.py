@@ -99,11 +99,9 @@ class HybridRetriever:
         chunks = {hit.chunk.id: hit.chunk for hit in dense}
         cosine = {hit.chunk.id: hit.score for hit in dense}
         only_lexical = [chunk_id for chunk_id in lexical if chunk_id not in chunks]
-        if only_lexical:  # their cosine, from their stored vectors
-            for chunk in self.store.get(only_lexical):
-                chunks[chunk.id] = chunk
-            for chunk_id, stored in self.store.vectors(only_lexical).items():
-                cosine[chunk_id] = float(np.dot(stored, vector))
+        for chunk, stored in self.store.get_with_vectors(only_lexical):  # their cosine, from their stored vectors
+            chunks[chunk.id] = chunk
+            cosine[chunk.id] = float(np.dot(stored, vector))
         words = self.lexical.score(query, [chunk_id for chunk_id in chunks if chunk_id not in lexical])
         lexical.update(words)
         fused = {

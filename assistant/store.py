@@ -112,10 +112,16 @@ class ChromaStore:
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of `ids` by id (ids not in the store are left out)."""
+        return {chunk.id: vector for chunk, vector in self.get_with_vectors(ids)}
+
+    def get_with_vectors(self, ids: Sequence[str]) -> list[tuple[Chunk, np.ndarray]]:
+        """The chunks of `ids` with their stored vectors, in one read (ids not in the store are left out)."""
         if not ids:
-            return {}
-        found = self.chunks.get(ids=list(ids), include=["embeddings"])
-        return dict(zip(found["ids"], np.asarray(found["embeddings"], dtype=np.float32), strict=True))
+            return []
+        found = self.chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        vectors = np.asarray(found["embeddings"], dtype=np.float32)
+        rows = zip(found["ids"], found["documents"], found["metadatas"], vectors, strict=True)
+        return [(_to_chunk(chunk_id, text, metadata), vector) for chunk_id, text, metadata, vector in rows]
 
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Upsert chunks with their vectors, in batches Chroma accepts."""
