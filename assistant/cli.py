@@ -181,8 +181,10 @@ def _eval(args: argparse.Namespace) -> int:
     overrides = {key: value for key, value in (("index_dir", args.index), ("generator", args.generator)) if value}
     from assistant.assistant import Assistant
 
-    rows = evaluate(Assistant.from_settings(**overrides), questions, k=args.k)
-    summary = {**summarize(rows, args.k), "skipped_lines": len(problems)}
+    assistant = Assistant.from_settings(**overrides)
+    rows = evaluate(assistant, questions, k=args.k)
+    configuration = {"retrieval": assistant.settings.retrieval, "generator": assistant.settings.generator}
+    summary = {**summarize(rows, args.k), "skipped_lines": len(problems), **configuration}
     if args.report:
         write_report(args.report, summary, rows, title=f"Evaluation of {args.questions.name}")
         print(f"report written to {args.report}/report.md", file=sys.stderr)
@@ -205,7 +207,9 @@ def _eval_retrieval(args: argparse.Namespace) -> int:
         index = args.index or Path(scratch) / "index"
         assistant = Assistant.from_settings(index_dir=index, chroma_url=None, collection="beir")
         summary, run = evaluate_retrieval(assistant, data)
-    summary = {"benchmark": args.beir_dir.resolve().name, "split": args.split, **summary}
+    settings = assistant.settings
+    summary = {"benchmark": args.beir_dir.resolve().name, "split": args.split, "retrieval": settings.retrieval,
+               "embedding_model": settings.embedding_model, **summary}
     if args.run_file:
         write_trec_run(run, args.run_file)
     if args.json:

@@ -169,10 +169,11 @@ def evaluate(assistant: Any, questions: Sequence[Question], k: int | None = None
 
 
 def summarize(rows: Sequence[dict[str, Any]], k: int | None = None) -> dict[str, Any]:
-    """The summary object of a run (`eval --json`): answer, refusal, citation, retrieval and latency figures."""
+    """The summary object of a run (`eval --json`); a figure without questions to measure it on is None."""
     answerable = [row for row in rows if row["answerable"]]
     answered = [row for row in answerable if not row["refused"]]
     refusal_p, refusal_r = refusal_precision_recall([r["refused"] for r in rows], [r["answerable"] for r in rows])
+    refusals, unanswerable = sum(row["refused"] for row in rows), len(rows) - len(answerable)
     cited = sum(len(row["citations"]) for row in rows)
     depth = k or max((row["passages"] for row in rows), default=0) or 1
     ranks = [row["first_relevant_rank"] for row in answerable]
@@ -180,32 +181,32 @@ def summarize(rows: Sequence[dict[str, Any]], k: int | None = None) -> dict[str,
     summary = {
         "questions": len(rows),
         "answerable": len(answerable),
-        "unanswerable": len(rows) - len(answerable),
+        "unanswerable": unanswerable,
         "accuracy": _mean(row["passed"] for row in rows),
         "exact_match": _mean(row["exact_match"] for row in answerable),
         "f1": _mean(row["f1"] for row in answerable),
         "contains_answer": _mean(row["contains_answer"] for row in answerable),
         "answered_correct": _mean(row["contains_answer"] for row in answered),
-        "refusal_precision": refusal_p,
-        "refusal_recall": refusal_r,
+        "refusal_precision": refusal_p if refusals else None,
+        "refusal_recall": refusal_r if unanswerable else None,
         "false_refusals": _mean(row["refused"] for row in answerable),
-        "citation_precision": sum(row["citations_correct"] for row in rows) / cited if cited else 0.0,
-        "citation_source_precision": sum(row["citations_from_source"] for row in rows) / cited if cited else 0.0,
+        "citation_precision": sum(row["citations_correct"] for row in rows) / cited if cited else None,
+        "citation_source_precision": sum(row["citations_from_source"] for row in rows) / cited if cited else None,
         "supported_answers": _mean(row["supported"] for row in answered),
         "k": depth,
         "hit@1": _mean(hit_at_k([rank], 1) for rank in ranks),
         "hit@k": _mean(hit_at_k([rank], depth) for rank in ranks),
         "mrr@k": _mean(reciprocal_rank(rank if rank and rank <= depth else None) for rank in ranks),
-        "latency_p50": percentile(latencies, 50),
-        "latency_p95": percentile(latencies, 95),
+        "latency_p50": percentile(latencies, 50) if latencies else None,
+        "latency_p95": percentile(latencies, 95) if latencies else None,
         "latency_mean": _mean(latencies),
     }
     return {key: round(value, 4) if isinstance(value, float) else value for key, value in summary.items()}
 
 
-def _mean(values: Iterable[Any]) -> float:
+def _mean(values: Iterable[Any]) -> float | None:
     values = [float(value) for value in values if value is not None]
-    return sum(values) / len(values) if values else 0.0
+    return sum(values) / len(values) if values else None
 
 
 def _progress(items: Sequence[Any], enabled: bool | None, desc: str, unit: str) -> Iterable[Any]:
@@ -328,7 +329,7 @@ def score_run(run: dict[str, list[tuple[str, float]]], qrels: dict[str, dict[str
         figures["recall@100"].append(recall_at_k(ranked, judged, 100))
         figures["mrr@10"].append(mrr_at_k(ranked, judged, 10))
     summary: dict[str, Any] = {"queries": len(qrels)}
-    summary.update({name: round(_mean(values), 4) for name, values in figures.items()})
+    summary.update({name: round(sum(values) / len(values), 4) if values else 0.0 for name, values in figures.items()})
     return summary
 
 

@@ -42,7 +42,9 @@ def summary_table(summaries: dict[str, dict[str, Any]]) -> str:
     for key, label in SCORES + TIMES:
         cells = [_cell(summary.get(key)) for summary in summaries.values()]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines.append("| passages retrieved (k) | " + " | ".join(str(s.get("k", "")) for s in summaries.values()) + " |")
+    for key, label in (("k", "passages retrieved (k)"), ("retrieval", "retrieval"), ("generator", "generator")):
+        if any(key in summary for summary in summaries.values()):
+            lines.append(f"| {label} | " + " | ".join(str(s.get(key, "")) for s in summaries.values()) + " |")
     return "\n".join(lines)
 
 

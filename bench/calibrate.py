@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from squad import SQUAD, build_index, load_squad  # noqa: E402
 
 from assistant import answering  # noqa: E402
+from assistant.config import Settings  # noqa: E402
 from assistant.evaluation import load_questions  # noqa: E402
 from assistant.metrics import contains_answer  # noqa: E402
 
@@ -280,13 +281,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "calibration.json")
     args = parser.parse_args()
     if args.features and args.features.is_file():
-        records = json.loads(args.features.read_text(encoding="utf-8"))
+        saved = json.loads(args.features.read_text(encoding="utf-8"))
+        retrieval, records = saved["retrieval"], saved["records"]
     else:
-        records = gather(args.squad_limit)
+        retrieval, records = Settings().retrieval, gather(args.squad_limit)
         if args.features:
-            args.features.write_text(json.dumps(records), encoding="utf-8")
-    from assistant.config import Settings
-
+            args.features.write_text(json.dumps({"retrieval": retrieval, "records": records}), encoding="utf-8")
     current = Settings.model_fields["refusal_threshold"].default
     sets = {name: Arrays([r for r in records if r["set"] == name]) for name in ("seeds", "squad")}
     curves = sweep(sets, CURRENT)
@@ -296,7 +296,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     png = args.out.with_suffix(".png")
     plot(curves, current, chosen, png)
-    result = {"criterion": "accuracy (right answer or right refusal), mean of seeds and squad",
+    result = {"criterion": "accuracy (right answer or right refusal), mean of seeds and squad", "retrieval": retrieval,
               "weights": CURRENT.tolist(), "current_threshold": current, "chosen_threshold": chosen,
               "best_threshold_by": alternatives,
               "questions": {name: len(arrays.answerable) for name, arrays in sets.items()},
@@ -304,7 +304,8 @@ def main() -> None:
               "at_chosen": {name: at(curve, chosen) for name, curve in curves.items()},
               "weight_comparison": weights}
     args.out.write_text(_json(result, curves), encoding="utf-8")
-    print(f"Threshold (current weights {CURRENT.tolist()}); criterion: {result['criterion']}\n\n{HEADER}")
+    print(f"Threshold ({retrieval} retrieval, current weights {CURRENT.tolist()}); criterion: {result['criterion']}"
+          f"\n\n{HEADER}")
     for label, threshold in (("current", current), ("chosen", chosen)):
         for name in curves:
             print(row(f"{name} @ {label}", at(curves[name], threshold)))

@@ -74,16 +74,18 @@ def main() -> None:
         assistant, indexing = build_index(passages, Path(folder), **overrides)
         rows = evaluate(assistant, questions, k=args.k)
         threshold, k = assistant.settings.refusal_threshold, args.k or assistant.settings.k
+        retrieval = assistant.settings.retrieval
     split = {
         "all": summarize(rows, k),
         "answerable": summarize([row for row in rows if row["answerable"]], k),
         "unanswerable": summarize([row for row in rows if not row["answerable"]], k),
     }
-    result = {"data": "squad2-dev-a", "refusal_threshold": threshold, "k": k, **indexing, "summary": split}
+    result = {"data": "squad2-dev-a", "retrieval": retrieval, "refusal_threshold": threshold, "k": k, **indexing,
+              "summary": split}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"SQuAD-dev-a: {len(rows)} questions, {indexing['documents']} paragraphs ({indexing['chunks']} chunks, "
-          f"ingested in {indexing['ingest_seconds']}s), refusal threshold {threshold}, k={k}\n")
+          f"ingested in {indexing['ingest_seconds']}s), {retrieval} retrieval, refusal threshold {threshold}, k={k}\n")
     print(summary_table(split))
     print(f"\nwritten to {args.out}")
 
