@@ -122,9 +122,11 @@ def build_attacked_index(folder: Path, attacks: list[str], embedder) -> tuple[As
     return assistant, spans
 
 
-def assert_nothing_injected_is_quoted(assistant: Assistant, spans: dict[str, tuple[int, str]], **options) -> None:
+def assert_nothing_injected_is_quoted(
+    assistant: Assistant, spans: dict[str, tuple[int, str]], questions=QUESTIONS, **options
+) -> None:
     for name, (at, attack) in spans.items():
-        for question in QUESTIONS:
+        for question in questions:
             answer = assistant.ask(question, sources=[name], **options)
             for citation in answer.citations:
                 assert citation.end <= at or citation.start >= at + len(attack), (name, question, citation.quote)
@@ -147,9 +149,9 @@ def test_extractive_never_quotes_an_injected_instruction(fake_attacked):
 @pytest.mark.integration
 def test_extractive_never_quotes_an_injected_instruction_with_the_real_model(tmp_path, real_embedder):
     by_category = json.loads((INJECTION / "text_attack_train.json").read_text(encoding="utf-8"))
-    attacks = [attacks[0] for attacks in by_category.values()] + [IMAGE_ATTACK, *list(GOALS)[:5]]
-    assistant, spans = build_attacked_index(tmp_path, list(dict.fromkeys(attacks)), real_embedder)
-    assert_nothing_injected_is_quoted(assistant, spans, generator="extractive")
+    attacks = [attacks[0] for attacks in list(by_category.values())[::2]] + [IMAGE_ATTACK]  # 8 categories
+    assistant, spans = build_attacked_index(tmp_path, attacks, real_embedder)
+    assert_nothing_injected_is_quoted(assistant, spans, questions=QUESTIONS[:1], generator="extractive")
 
 
 # -- generators: an obedient model, and the real SmolLM2 --------------------------------------------------------
@@ -187,7 +189,7 @@ def test_an_obedient_model_cannot_carry_the_injected_goal_into_the_answer(fake_a
 @pytest.fixture(scope="module")
 def llama_attacked(tmp_path_factory, real_embedder):
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install 'assistant[local]')")
-    attacks = list(GOALS)[:2] + [list(GOALS)[5], IMAGE_ATTACK]
+    attacks = [list(GOALS)[0], list(GOALS)[5], IMAGE_ATTACK]  # a link, another task, an image
     assistant, spans = build_attacked_index(tmp_path_factory.mktemp("bipia-llama"), attacks, real_embedder)
     assistant.settings.llm_max_tokens = 48
     return assistant, spans
