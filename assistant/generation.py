@@ -281,19 +281,20 @@ def _reported_as_unavailable(name: str, settings: Any) -> Iterator[None]:
 def unavailable_message(name: str, settings: Any, error: BaseException) -> str | None:
     """A message naming the setting and the fix, when `error` means the generator's backend cannot be reached."""
     kinds = {cls.__name__ for cls in type(error).__mro__}
+    detail = str(error).rstrip(". ") or type(error).__name__
     where = {
         "openai": f"the OpenAI-compatible endpoint {getattr(settings, 'llm_base_url', None) or 'api.openai.com'} "
         "(ASSISTANT_LLM_BASE_URL)",
         "ollama": f"the Ollama server {getattr(settings, 'ollama_url', '')} (ASSISTANT_OLLAMA_URL)",
     }.get(name, f"the {name} generator")
     if kinds & {"AuthenticationError", "PermissionDeniedError"}:
-        return f"{where} refused the API key ({error}). Set ASSISTANT_LLM_API_KEY (or OPENAI_API_KEY)."
+        return f"{where} refused the API key ({detail}). Set ASSISTANT_LLM_API_KEY (or OPENAI_API_KEY)."
     if kinds & {"NotFoundError"} or (kinds & {"ResponseError"} and "not found" in str(error).lower()):
-        return (f"{where} has no model {getattr(settings, 'llm_model', None)!r} ({error}). "
+        return (f"{where} has no model {getattr(settings, 'llm_model', None)!r} ({detail}). "
                 "Set ASSISTANT_LLM_MODEL to a model the server lists.")
     if kinds & {"APIConnectionError", "APITimeoutError", "ConnectError", "ConnectTimeout", "ReadTimeout",
                 "TimeoutException", "TransportError", "ConnectionError", "TimeoutError"}:
-        return (f"Cannot reach {where}: {error}. Start the server or fix the URL, raise ASSISTANT_LLM_TIMEOUT "
+        return (f"Cannot reach {where}: {detail}. Start the server or fix the URL, raise ASSISTANT_LLM_TIMEOUT "
                 "if it is slow, or answer with --generator extractive.")
     return None
 

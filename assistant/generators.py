@@ -124,15 +124,19 @@ def _build_openai(settings: Any) -> BaseChatModel:
                 "or set ASSISTANT_LLM_BASE_URL to a local OpenAI-compatible server."
             )
         api_key = "not-needed"  # local servers (llama.cpp, vLLM, Ollama) accept any key
+    max_tokens = _setting(settings, "llm_max_tokens", 256)
     return ChatOpenAI(
         base_url=base_url,
         api_key=api_key,
         model=model,
         temperature=_setting(settings, "llm_temperature", 0.0),
-        max_tokens=_setting(settings, "llm_max_tokens", 256),
+        max_tokens=max_tokens,
         timeout=_setting(settings, "llm_timeout", 60.0),
         seed=GENERATION_SEED,
         max_retries=1,
+        # langchain-openai sends the limit as `max_completion_tokens`, which llama_cpp.server 0.3 ignores: a
+        # looping answer then ran to the end of the context and timed out. Other servers get the old name too.
+        extra_body={"max_tokens": max_tokens} if base_url else None,
     )
 
 

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.assistant import Assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
+from assistant.errors import GeneratorUnavailableError  # noqa: E402
 from assistant.generators import packaged_gguf_path  # noqa: E402
 
 
@@ -86,7 +87,11 @@ def serving(name: str, settings: Settings) -> Iterator[dict]:
         yield {"llm_base_url": f"http://127.0.0.1:{port}/v1", "llm_model": "smollm2"}
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # still busy generating: it does not stop between tokens
+            server.kill()
+            server.wait()
 
 
 def run(assistant: Assistant, name: str, questions: list[dict]) -> dict:
@@ -95,7 +100,14 @@ def run(assistant: Assistant, name: str, questions: list[dict]) -> dict:
     rows = []
     for question in questions:
         started = time.perf_counter()
-        answer = assistant.ask(question["question"], generator=name)
+        try:
+            answer = assistant.ask(question["question"], generator=name)
+        except GeneratorUnavailableError as error:  # a timeout: recorded, and the run goes on
+            rows.append({"id": question["id"], "answerable": question["answerable"], "error": str(error),
+                         "seconds": round(time.perf_counter() - started, 3), "verdicts": [], "refused": True,
+                         "found": False})
+            print(f"{name} {question['id']} error: {error}", file=sys.stderr, flush=True)
+            continue
         seconds = time.perf_counter() - started
         verdicts = [sentence.status for sentence in answer.sentences or []]
         found = any(expected.lower() in answer.text.lower() for expected in question["answers"])
@@ -118,6 +130,7 @@ def run(assistant: Assistant, name: str, questions: list[dict]) -> dict:
         "supported_fraction_of_shown": round(shown.count("supported") / len(shown), 3) if shown else None,
         "answered_with_expected_text": f"{sum(row['found'] for row in answerable)}/{len(answerable)}",
         "unanswerable_refused": f"{sum(row['refused'] for row in unanswerable)}/{len(unanswerable)}",
+        "errors": sum("error" in row for row in rows),
         "median_latency_s": round(statistics.median(row["seconds"] for row in rows), 2),
         "p90_latency_s": round(sorted(row["seconds"] for row in rows)[int(0.9 * (len(rows) - 1))], 2),
     }

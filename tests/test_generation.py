@@ -244,3 +244,12 @@ def test_the_shipped_prompts_render(name):
 def test_cli_ask_takes_a_generator():
     assert build_parser().parse_args(["ask", "q", "--generator", "llama-cpp"]).generator == "llama-cpp"
     assert build_parser().parse_args(["ask", "q"]).generator is None
+
+
+def test_openai_compatible_servers_get_the_length_limit_by_its_old_name_too(settings):
+    pytest.importorskip("langchain_openai", reason="langchain-openai is not installed")
+    from assistant.generators import build_chat_model
+
+    settings.llm_base_url, settings.llm_model, settings.llm_max_tokens = "http://127.0.0.1:9/v1", "smollm2", 40
+    payload = build_chat_model("openai", settings)._get_request_payload([("user", "hi")])
+    assert payload["max_completion_tokens"] == 40 and payload["extra_body"] == {"max_tokens": 40}
