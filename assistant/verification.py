@@ -152,9 +152,9 @@ class CitationVerifier:
         offsets = np.cumsum([0, *(len(passage.sentences) for passage in passages)])
         evidence_words = [_words(sentence.text) for sentence in evidence]
         passage_words = [set().union(*evidence_words[offsets[n] : offsets[n + 1]]) for n in range(len(passages))]
-        # The question's own words and details are not invented, but only the passages support a sentence.
-        asked, asked_text = _words(question), _plain(question)
-        known = set().union(asked, *passage_words)
+        # A sentence on the question's words is not unrelated; but only the passages support it: a detail taken from
+        # the question ("How did Putin respond?") is the question's premise, not evidence.
+        known = set().union(_words(question), *passage_words)
         for row, draft in enumerate(drafts):
             words = _words(draft.text) - _META_WORDS or _words(draft.text)
             details = set(_NUMBER.findall(draft.text)) | {_plain(name) for name in _NAME.findall(draft.text)}
@@ -165,7 +165,7 @@ class CitationVerifier:
                 # The sentence to quote: closest in meaning, then in words.
                 best = max(span, key=lambda i: similarity[row, i] + _share(words, evidence_words[i]))
                 score = SIMILARITY_WEIGHT * float(similarity[row, best]) + (1 - SIMILARITY_WEIGHT) * coverage
-                if any(detail not in _plain(passage.text) and detail not in asked_text for detail in details):
+                if any(detail not in _plain(passage.text) for detail in details):
                     score -= NEW_DETAIL_PENALTY
                 support[row, column] = score
                 quotes[row][column] = evidence[best]

@@ -187,3 +187,8 @@ def test_is_refusal(text, refusal):
 
 def test_extractive_answers_keep_the_design_keys_only():
     assert set(Answer("x", [], True).to_dict()) == {"answer", "refused", "citations", "timings"}
+
+
+def test_a_name_taken_from_the_question_is_a_premise_not_evidence():
+    answer = verify("Grace Hopper said the harbour bell rings at noon every Sunday [1].", "What did Grace Hopper say?")
+    assert answer.refused and answer.sentences[0].status == "unsupported"
