@@ -15,8 +15,8 @@ from assistant.answering import SentenceVectorCache, refusal, score_sentences
 from assistant.citations import content_words, quotable
 from assistant.conversation import expand_followup, normalize_history
 from assistant.embeddings import Embedder
-from assistant.errors import GeneratorUnavailableError
-from assistant.generators import build_chat_model
+from assistant.errors import ConfigurationError, GeneratorUnavailableError
+from assistant.generators import CHAT_BACKENDS, build_chat_model
 from assistant.prompts import render_messages
 from assistant.types import Answer, Hit
 from assistant.verification import CitationVerifier, Passage, scrub
@@ -152,6 +152,11 @@ class GenerativeAnswerer:
 
     def model(self, name: str) -> BaseChatModel:
         """The chat model `name`, built on first use and kept."""
+        if name not in CHAT_BACKENDS:
+            raise ConfigurationError(
+                f"Unknown generator {name!r}; choose extractive, {', '.join(CHAT_BACKENDS)} "
+                "(ASSISTANT_GENERATOR, or --generator on the command line)."
+            )
         with self._lock:
             if name not in self._models:
                 self._models[name] = self.build_model(name, self.settings)

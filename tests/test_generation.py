@@ -92,7 +92,7 @@ def test_the_generator_setting_chooses_and_the_argument_overrides(town):
 
 
 def test_an_unknown_generator_names_the_valid_ones(town):
-    with pytest.raises(ConfigurationError, match="llama-cpp, openai, ollama"):
+    with pytest.raises(ConfigurationError, match="'gpt-9'; choose extractive, llama-cpp, openai, ollama"):
         town.ask("Who is the mayor of Porthaven?", generator="gpt-9")
 
 
