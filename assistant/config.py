@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")
     max_question_chars: int = Field(2000, ge=1, description="Longest question accepted.")
     refusal_threshold: float = Field(
-        0.40,
+        0.465,
         description=(
             "Support score below which the extractive answerer refuses; calibrated with "
             "`python bench/calibrate.py` (see README)."
