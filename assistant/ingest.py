@@ -158,6 +158,7 @@ class _BatchWriter:
             self.report.chunks_embedded += len(batch)
         # Written last: a run killed before this leaves the files looking changed, so the next run finishes them.
         self.store.set_file_records(self.records)
+        logger.info("stored %d files (%d chunks embedded so far)", len(self.records), self.report.chunks_embedded)
         self.chunks, self.records = [], []
 
 

@@ -99,23 +99,25 @@ def test_interrupted_ingest_still_answers_and_next_run_completes(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     base = SEED_FILE.read_text(encoding="utf-8")
-    for number in range(12):
+    for number in range(30):
         (docs / f"doc{number:02d}.txt").write_text(f"Document number {number}.\n\n{base}", encoding="utf-8")
     index = tmp_path / "index"
+    small_chunks = {"ASSISTANT_CHUNK_SIZE": "200", "ASSISTANT_CHUNK_OVERLAP": "20"}  # ~20 chunks a file: 2+ batches
     command = [sys.executable, "-m", "assistant", "-v", "ingest", str(docs), "--index", str(index), "--json"]
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    indexed = 0
+    process = subprocess.Popen(
+        command, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, **small_chunks}
+    )
     for line in process.stderr:
-        indexed += "INFO assistant.ingest: indexed" in line
-        if indexed >= 3:
+        if "INFO assistant.ingest: stored" in line:  # the first batch of files is stored; more are on the way
             process.send_signal(signal.SIGKILL)
             break
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL, "the ingest finished before it could be interrupted"
-    answer = json.loads(run("ask", "What did NATO call on Russia to do?", "--index", str(index), "--json").stdout)
+    question = ("ask", "What did NATO call on Russia to do?", "--index", str(index), "--json")
+    answer = json.loads(run(*question, env=small_chunks).stdout)
     assert not answer["refused"]
-    resumed = json.loads(run("ingest", str(docs), "--index", str(index), "--json").stdout)
-    assert resumed["files"] == 12 and resumed["chunks_embedded"] > 0 and resumed["chunks_unchanged"] > 0
-    again = json.loads(run("ingest", str(docs), "--index", str(index), "--json").stdout)
+    resumed = json.loads(run("ingest", str(docs), "--index", str(index), "--json", env=small_chunks).stdout)
+    assert resumed["files"] == 30 and resumed["chunks_embedded"] > 0 and resumed["chunks_unchanged"] > 0
+    again = json.loads(run("ingest", str(docs), "--index", str(index), "--json", env=small_chunks).stdout)
     assert again["chunks_embedded"] == 0
     assert again["chunks_unchanged"] == resumed["chunks_embedded"] + resumed["chunks_unchanged"]
