@@ -32,11 +32,27 @@ class CitationBody(BaseModel):
     page: int | None = None
 
 
+class SentenceBody(BaseModel):
+    text: str
+    status: Literal["supported", "unsupported", "removed"]
+    citations: list[int]
+    support: float
+    start: int | None = None
+    end: int | None = None
+    reason: str = ""
+
+
 class AnswerBody(BaseModel):
     answer: str = Field(description="The answer, with [n] markers referring to citations.")
     refused: bool
     citations: list[CitationBody]
     timings: dict[str, float]
+    supported_fraction: float | None = Field(
+        None, description="Generated answers only: the share of sentences their citations support."
+    )
+    sentences: list[SentenceBody] | None = Field(
+        None, description="Generated answers only: the citation check of each generated sentence."
+    )
 
 
 class TextPart(BaseModel):

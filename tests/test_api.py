@@ -129,6 +129,7 @@ def events(response: httpx.Response) -> list[tuple[str, str]]:
 
 # -- fast servers: the fake embedder, a real Chroma in a temp dir ------------------------------------------------
 def fake_assistant(index: Path, **overrides) -> Assistant:
+    overrides.setdefault("refusal_threshold", 0.3)  # calibrated for the real model, not the bag-of-words fake
     settings = Settings(index_dir=index, chunk_size=300, chunk_overlap=50, max_upload_mb=0.05, **overrides)
     return Assistant(settings, ChromaStore(settings), FakeEmbedder())
 
