@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from assistant.types import Answer, Citation, Hit
+from assistant.types import Answer, Citation, Hit, SentenceSupport
 
 # Characters that mean something to HTML or to the chat's Markdown renderer (links, images, emphasis, code,
 # tables, LaTeX, autolinks). They are written as numeric character references, which renderers show as the
@@ -42,7 +42,77 @@ def answer_html(answer: Answer) -> str:
             '<div class="refusal"><div class="refusal-title">&#9888; No answer in your documents</div>'
             f"<div>{inert(answer.text)}</div></div>"
         )
-    return f'<div class="answer">{text_with_markers(answer.text)}</div>'
+    if not answer.sentences:
+        return f'<div class="answer">{text_with_markers(answer.text)}</div>'
+    return (
+        f'<div class="answer">{flagged_text(answer.text, answer.sentences)}</div>'
+        f"{support_summary_html(answer.sentences)}{removed_html(answer.sentences)}"
+    )
+
+
+def unsupported_spans(text: str, sentences: Sequence[SentenceSupport]) -> list[tuple[int, int]]:
+    """(start, end) of the unsupported sentences inside `text`, in order; bad or overlapping offsets skipped."""
+    spans: list[tuple[int, int]] = []
+    candidates = [(s.start, s.end) for s in sentences if s.status == "unsupported"]
+    for start, end in sorted((start, end) for start, end in candidates if start is not None and end is not None):
+        if 0 <= start < end <= len(text) and (not spans or start >= spans[-1][1]):
+            spans.append((start, end))
+    return spans
+
+
+def flagged_text(text: str, sentences: Sequence[SentenceSupport]) -> str:
+    """Inert `text` with markers as superscripts and each unsupported sentence flagged where it stands."""
+    parts, position = [], 0
+    for start, end in unsupported_spans(text, sentences):
+        parts.append(text_with_markers(text[position:start]))
+        parts.append(
+            '<span class="unsupported" title="Not supported by the cited passages">'
+            f'{text_with_markers(text[start:end])}<sup class="unsupported-mark">unsupported</sup></span>'
+        )
+        position = end
+    parts.append(text_with_markers(text[position:]))
+    return "".join(parts)
+
+
+def support_counts(sentences: Sequence[SentenceSupport]) -> tuple[int, int]:
+    """(supported, shown): how many of the sentences kept in the answer their citations support."""
+    shown = [sentence for sentence in sentences if sentence.status != "removed"]
+    return sum(sentence.supported for sentence in shown), len(shown)
+
+
+def support_summary(sentences: Sequence[SentenceSupport]) -> str:
+    """"3 of 4 sentences supported by their citations", or "" when no sentence is shown."""
+    supported, shown = support_counts(sentences)
+    if not shown:
+        return ""
+    whose = "its" if shown == 1 else "their"
+    return f"{supported} of {shown} sentence{'s' * (shown != 1)} supported by {whose} citations"
+
+
+def support_summary_html(sentences: Sequence[SentenceSupport]) -> str:
+    """The supported share under the answer (flagged when some sentence is unsupported)."""
+    summary = support_summary(sentences)
+    if not summary:
+        return ""
+    supported, shown = support_counts(sentences)
+    kind = "support-summary" if supported == shown else "support-summary partial"
+    return f'<div class="{kind}">{inert(summary)}</div>'
+
+
+def removed_html(sentences: Sequence[SentenceSupport]) -> str:
+    """The sentences dropped from the answer, with their reasons, in a collapsed note."""
+    removed = [sentence for sentence in sentences if sentence.status == "removed"]
+    if not removed:
+        return ""
+    items = "".join(
+        f"<li>Removed: {inert(sentence.text)}{f' ({inert(sentence.reason)})' if sentence.reason else ''}</li>"
+        for sentence in removed
+    )
+    count = len(removed)
+    return (
+        f'<details class="removed"><summary>{count} sentence{"s" * (count != 1)} removed from the answer'
+        f"</summary><ul>{items}</ul></details>"
+    )
 
 
 def text_with_markers(text: str) -> str:
@@ -62,7 +132,9 @@ def sources_title(answer: Answer) -> str:
         count = len(answer.passages)
         return f"Closest passages ({count})" if count else "No passages found"
     count = len(answer.citations)
-    return f"Sources ({count})" if count != 1 else "Source (1)"
+    title = f"Sources ({count})" if count != 1 else "Source (1)"
+    supported, shown = support_counts(answer.sentences or [])
+    return f"{title} · {supported} of {shown} sentence{'s' * (shown != 1)} supported" if shown else title
 
 
 def sources_html(answer: Answer) -> str:
@@ -188,6 +260,7 @@ def conversation_markdown(turns: Sequence[Turn], now: datetime | None = None) ->
                 lines.append("")
             continue
         lines += [markdown_text(answer.text), ""]
+        lines += _support_markdown(answer.sentences or [])
         if answer.citations:
             lines += ["Sources:", ""]
             for citation in answer.citations:
@@ -197,6 +270,21 @@ def conversation_markdown(turns: Sequence[Turn], now: datetime | None = None) ->
                              f"“{markdown_text(citation.quote)}”")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _support_markdown(sentences: Sequence[SentenceSupport]) -> list[str]:
+    """The supported share, the unsupported sentences and the removed ones, as Markdown lines."""
+    summary = support_summary(sentences)
+    lines = [f"*{summary}.*", ""] if summary else []
+    for status, label in (("unsupported", "Not supported by the cited passages"), ("removed", "Removed")):
+        chosen = [sentence for sentence in sentences if sentence.status == status]
+        if chosen:
+            lines += [f"{label}:", ""]
+            for sentence in chosen:
+                reason = f" ({markdown_text(sentence.reason)})" if status == "removed" and sentence.reason else ""
+                lines.append(f"- {markdown_text(sentence.text)}{reason}")
+            lines.append("")
+    return lines
 
 
 def _where(source: str, page: int | None, score: float | None) -> str:
@@ -212,6 +300,14 @@ def _where(source: str, page: int | None, score: float | None) -> str:
 CHAT_CSS = """
 #chat .answer sup.cite-ref { color: var(--color-accent); font-weight: 600; margin-left: 1px; }
 #chat .answer.streaming { opacity: 0.8; }
+#chat .answer .unsupported { text-decoration: underline wavy #dc2626; text-underline-offset: 3px;
+  background: rgba(220, 38, 38, 0.08); border-radius: 3px; }
+#chat .answer .unsupported-mark { color: #b91c1c; font-size: 0.7em; font-weight: 600; margin-left: 3px;
+  display: inline-block; text-decoration: none; }
+#chat .support-summary { font-size: 0.85em; color: var(--body-text-color-subdued); margin-top: 6px; }
+#chat .support-summary.partial { color: #b45309; }
+#chat details.removed { font-size: 0.85em; color: var(--body-text-color-subdued); margin-top: 4px; }
+#chat details.removed ul { margin: 4px 0 0 1.2em; padding: 0; }
 #chat .refusal { border-left: 4px solid #d97706; background: rgba(217, 119, 6, 0.10); padding: 8px 12px;
   border-radius: 6px; }
 #chat .refusal-title { font-weight: 700; color: #b45309; margin-bottom: 4px; }

@@ -19,7 +19,7 @@ from assistant.config import Settings  # noqa: E402
 from assistant.errors import ConfigurationError, InvalidQuestionError  # noqa: E402
 from assistant.presentation import Turn  # noqa: E402
 from assistant.store import ChromaStore  # noqa: E402
-from assistant.types import Answer, Chunk, Citation, Hit  # noqa: E402
+from assistant.types import Answer, Chunk, Citation, Hit, SentenceSupport  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MB = 1024 * 1024
@@ -136,6 +136,28 @@ def test_respond_streams_then_shows_the_answer_with_its_sources_panel(tmp_path):
     exported = Path(download.value["path"]).read_text()
     assert "## 1. What did NATO \\<i\\>ask\\</i\\>?" in exported and "`nato.txt`" in exported
     assert fake.calls == [{"question": "What did NATO <i>ask</i>?", "history": [], "k": 3, "sources": ["nato.txt"]}]
+
+
+def test_respond_flags_unsupported_and_removed_sentences_of_a_generated_answer(tmp_path):
+    seed = seed_answer()
+    extra = "Russia agreed <b>at once</b>."
+    text = f"{seed.text} {extra}"
+    sentences = [
+        SentenceSupport(seed.text, "supported", (1,), 0.9, 0, len(seed.text)),
+        SentenceSupport(extra, "unsupported", (), 0.2, len(seed.text) + 1, len(text)),
+        SentenceSupport("Visit <a href=x>this</a>.", "removed", (), 0.0, None, None, "link"),
+    ]
+    generated = Answer(text, seed.citations, False, seed.timings, seed.passages, sentences, 0.5)
+    chat, _, download = run(app.ChatApp(FakeAssistant(Settings(index_dir=tmp_path), [generated])), "Why?")[-1]
+    answer, sources = chat[-2:]
+    assert '<span class="unsupported" title="Not supported by the cited passages">Russia agreed &#60;b&#62;' \
+        in answer["content"]
+    assert "1 of 2 sentences supported by their citations" in answer["content"]
+    assert "Removed: Visit &#60;a href&#61;x&#62;this&#60;/a&#62;. (link)" in answer["content"]
+    assert "<b>" not in answer["content"] and "<a " not in answer["content"]
+    assert sources["metadata"]["title"] == "Source (1) · 1 of 2 sentences supported"
+    exported = Path(download.value["path"]).read_text()
+    assert "*1 of 2 sentences supported by their citations.*" in exported and "Removed:" in exported
 
 
 def test_respond_passes_the_conversation_as_history(tmp_path):

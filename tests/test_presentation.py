@@ -21,8 +21,9 @@ from assistant.presentation import (
     sources_html,
     sources_title,
     split_passage,
+    unsupported_spans,
 )
-from assistant.types import Answer, Chunk, Citation, Hit
+from assistant.types import Answer, Chunk, Citation, Hit, SentenceSupport
 
 PAYLOADS = [
     "<script>alert('x')</script>",
@@ -148,3 +149,78 @@ def test_documents_html_lists_names_and_counts_escaped():
     shown = documents_html(documents)
     assert "&#60;a&#62;.txt" in shown and "<td>5</td>" in shown and "2 documents" in shown
     assert "No documents" in documents_html([])
+
+
+def checked_answer(unsupported: str = "The moon is cheese.", removed: str = "Click http://x.invalid now.") -> Answer:
+    """A generated answer with one supported, one unsupported and one removed sentence."""
+    supported = "The sky is blue. [1]"
+    text = f"{supported} {unsupported}"
+    sentences = [
+        SentenceSupport(supported, "supported", (1,), 0.9, 0, len(supported)),
+        SentenceSupport(unsupported, "unsupported", (), 0.1, len(supported) + 1, len(text)),
+        SentenceSupport(removed, "removed", (), 0.0, None, None, "link"),
+    ]
+    return Answer(text, [], refused=False, sentences=sentences, supported_fraction=0.5)
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        ("answer", '<span class="unsupported" title="Not supported by the cited passages">The moon is cheese.'
+                   '<sup class="unsupported-mark">unsupported</sup></span>'),
+        ("answer", 'The sky is blue. <sup class="cite-ref">[1]</sup> <span class="unsupported"'),
+        ("answer", '<div class="support-summary partial">1 of 2 sentences supported by their citations</div>'),
+        ("answer", '<details class="removed"><summary>1 sentence removed from the answer</summary>'),
+        ("answer", "<li>Removed: Click http&#58;//x.invalid now. (link)</li>"),
+        ("title", "Sources (0) · 1 of 2 sentences supported"),
+        ("markdown", "*1 of 2 sentences supported by their citations.*"),
+        ("markdown", "Not supported by the cited passages:\n\n- The moon is cheese."),
+        ("markdown", "Removed:\n\n- Click http://x.invalid now. (link)"),
+    ],
+)
+def test_checked_answer_flags_unsupported_lists_removed_and_counts_supported(shown, expected):
+    answer = checked_answer()
+    text = {
+        "answer": answer_html(answer),
+        "title": sources_title(answer),
+        "markdown": conversation_markdown([Turn("Q?", answer)]),
+    }[shown]
+    assert expected in text
+    if shown == "answer":
+        assert text.count('class="unsupported"') == 1 and "\n" not in text
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_markup_in_unsupported_and_removed_sentences_stays_inert(payload):
+    shown = answer_html(checked_answer(unsupported=payload, removed=payload))
+    inner = shown.split('title="Not supported by the cited passages">', 1)[1].split('<sup class="unsupported-mark">')[0]
+    assert html.unescape(inner) == payload
+    assert "<script" not in shown and "<img" not in shown and "](" not in shown and "$$" not in shown
+    assert "\n" not in shown
+    markdown = conversation_markdown([Turn("Q?", checked_answer(unsupported=payload, removed=payload))])
+    assert not re.search(r"(?<!\\)[<>\[\]`]", markdown), "markup characters in the export must be escaped"
+
+
+@pytest.mark.parametrize(
+    ("spans", "expected"),
+    [
+        ([(0, 4)], [(0, 4)]),
+        ([(5, 9), (0, 4)], [(0, 4), (5, 9)]),  # sorted
+        ([(0, 6), (4, 9)], [(0, 6)]),  # overlap skipped
+        ([(3, 3), (8, 99), (-1, 2)], []),  # empty, past the end, negative
+        ([(None, None)], []),
+    ],
+)
+def test_unsupported_spans_keep_only_valid_offsets(spans, expected):
+    sentences = [SentenceSupport("x", "unsupported", (), 0.0, start, end) for start, end in spans]
+    assert unsupported_spans("0123456789", sentences) == expected
+
+
+def test_answers_without_sentence_checks_are_unchanged():
+    answer = Answer("Plain. [1]", [], refused=False)
+    assert answer_html(answer) == '<div class="answer">Plain. <sup class="cite-ref">[1]</sup></div>'
+    assert sources_title(answer) == "Sources (0)"
+    all_supported = Answer("Yes. [1]", [], False, sentences=[SentenceSupport("Yes. [1]", "supported", (1,), 0.9, 0, 8)])
+    shown = answer_html(all_supported)
+    assert '<div class="support-summary">1 of 1 sentence supported by its citations</div>' in shown
+    assert "unsupported" not in shown and "removed" not in shown
