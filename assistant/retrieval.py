@@ -14,8 +14,8 @@ from assistant.store import ChromaStore
 from assistant.types import Hit
 
 # Candidates taken from each side before fusing; more than k so that a chunk ranked low by one side but high
-# by the other can still win.
-HYBRID_CANDIDATES = 100
+# by the other can still win. On SciFact (nDCG@10), 40 scores as 100 does (0.7376) and 20 a little less (0.7359).
+HYBRID_CANDIDATES = 40
 
 
 class Retriever(Protocol):
@@ -93,21 +93,21 @@ class HybridRetriever:
         self.lexical.follow(self.store)
         depth = max(k, self.candidates)
         vector = self.embedder.embed([query])[0]
-        dense = self.store.query(vector, depth, where=source_filter(sources))
+        cosine = dict(self.store.nearest(vector, depth, where=source_filter(sources)))  # ids only: texts come last
         lexical = dict(self.lexical.search(query, depth, sources))
         ceiling = self.lexical.ceiling(query)
-        chunks = {hit.chunk.id: hit.chunk for hit in dense}
-        cosine = {hit.chunk.id: hit.score for hit in dense}
-        only_lexical = [chunk_id for chunk_id in lexical if chunk_id not in chunks]
+        chunks = {}
+        only_lexical = [chunk_id for chunk_id in lexical if chunk_id not in cosine]
         for chunk, stored in self.store.get_with_vectors(only_lexical):  # their cosine, from their stored vectors
             chunks[chunk.id] = chunk
             cosine[chunk.id] = float(np.dot(stored, vector))
-        words = self.lexical.score(query, [chunk_id for chunk_id in chunks if chunk_id not in lexical])
-        lexical.update(words)
+        lexical.update(self.lexical.score(query, [chunk_id for chunk_id in cosine if chunk_id not in lexical]))
         fused = {
-            chunk_id: self.dense_weight * cosine.get(chunk_id, 0.0)
+            chunk_id: self.dense_weight * similarity
             + (1 - self.dense_weight) * lexical.get(chunk_id, 0.0) / ceiling
-            for chunk_id in chunks
+            for chunk_id, similarity in cosine.items()
         }
         best = sorted(fused, key=lambda chunk_id: -fused[chunk_id])[:k]
+        chunks.update((chunk.id, chunk) for chunk in self.store.get([i for i in best if i not in chunks]))
+        best = [chunk_id for chunk_id in best if chunk_id in chunks]  # a chunk deleted meanwhile is left out
         return [Hit(chunks[chunk_id], fused[chunk_id], rank) for rank, chunk_id in enumerate(best, start=1)]

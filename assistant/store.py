@@ -171,6 +171,18 @@ class ChromaStore:
             for rank, (chunk_id, text, metadata, distance) in enumerate(rows, start=1)
         ]
 
+    def nearest(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """The ids of the k chunks nearest to `vector` with their cosine similarity, best first (no texts read)."""
+        total = self.count()
+        if total == 0:
+            return []
+        found = self.chunks.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=min(k, total), where=where,
+            include=["distances"],
+        )
+        pairs = zip(found["ids"][0], found["distances"][0], strict=True)
+        return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in pairs]
+
     def _max_batch(self) -> int:
         try:
             return max(1, min(5000, int(self.client.get_max_batch_size())))
