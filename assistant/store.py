@@ -145,6 +145,8 @@ class ChromaStore:
         return self.chunks.count()
 
     def get(self, ids: Sequence[str]) -> list[Chunk]:
+        if not ids:
+            return []  # chroma rejects an empty id list
         found = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
         by_id = {
             chunk_id: _to_chunk(chunk_id, text, metadata)

@@ -135,3 +135,10 @@ def test_reingest_in_a_new_process_reuses_the_saved_bm25_index(assistant, tmp_pa
     fresh.ingest([tmp_path / "docs"])
     assert fresh.lexical.ids() == assistant.store.chunk_ids()
     assert not fresh.lexical.dirty and fresh.lexical.path.stat().st_mtime_ns == stamp  # nothing re-analysed
+
+
+@pytest.mark.parametrize("mode", ["bm25", "hybrid"])
+def test_no_matching_words_or_chunks_is_no_error(assistant, mode):
+    retriever = LexicalRetriever(assistant.store, assistant.lexical) if mode == "bm25" else assistant.retriever
+    assert retriever.retrieve("zeppelin", 3, sources=["no-such-file.txt"]) == []
+    assert LexicalRetriever(assistant.store, assistant.lexical).retrieve("zeppelin", 3) == []
