@@ -98,7 +98,8 @@ def two_servers(remote, chroma_url, tmp_path_factory):
     """Two `assistant serve --no-ui` processes on the one Chroma server, started side by side."""
     folder = tmp_path_factory.mktemp("two")
     ports = [free_port(), free_port()]
-    env = {"ASSISTANT_CHROMA_URL": chroma_url}
+    # The same embedder as the `remote` fixture's (real_embedder, PyTorch): a different one would rebuild the index.
+    env = {"ASSISTANT_CHROMA_URL": chroma_url, "ASSISTANT_EMBEDDING_BACKEND": "torch"}
     logs = [folder / f"serve-{n}.log" for n in (1, 2)]
     processes = [
         launch(assistant_serve(port, folder / f"index-{n}", "--no-ui"), log, env)
