@@ -6,14 +6,12 @@ import importlib.util
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from assistant.errors import ConfigurationError, GeneratorUnavailableError
 from assistant.generators import CHAT_BACKENDS, LOCAL_INSTALL_HINT, build_chat_model, packaged_gguf_path
+from tests.test_llm_integration import wait_until_serving
 
 NO_LLAMA_CPP = f"llama-cpp-python is not installed; install it with: {LOCAL_INSTALL_HINT}"
 
@@ -151,7 +149,7 @@ def test_openai_backend_talks_to_a_llama_cpp_server(settings, tmp_path):
     with log.open("w") as sink:
         server = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
     try:
-        _wait_until_serving(server, f"http://127.0.0.1:{port}/v1/models", log)
+        wait_until_serving(server, f"http://127.0.0.1:{port}/v1/models", log)
         settings.llm_base_url = f"http://127.0.0.1:{port}/v1"
         settings.llm_model = "smollm2"
         settings.llm_max_tokens = 32
@@ -160,16 +158,3 @@ def test_openai_backend_talks_to_a_llama_cpp_server(settings, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
-
-
-def _wait_until_serving(server: subprocess.Popen, url: str, log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"llama_cpp.server exited with {server.returncode}: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"llama_cpp.server did not answer {url} within {timeout:.0f} s")
