@@ -9,7 +9,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -309,6 +309,15 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "footer_links": ["gradio", "settings"],
         "css": CHAT_CSS,
     }
+
+
+def mount(server: Any, assistant: Assistant, auth: Callable[[str, str], bool] | None = None) -> Any:
+    """Mount the chat page at `/` of a FastAPI app (`assistant serve`), with launch()'s file-access limits."""
+    options = launch_options(assistant.settings)
+    return gr.mount_gradio_app(
+        server, build_app(assistant), path="/", auth=auth or options["auth"],
+        allowed_paths=options["allowed_paths"], max_file_size=options["max_file_size"],
+    )
 
 
 def warm_up(assistant: Assistant) -> None:

@@ -80,11 +80,9 @@ def ingest(
         _sync_file(source_file, records.get(str(source_file.path)), store, settings, report, writer, empty)
     writer.flush()
     for path in _vanished(records, seen, roots):
-        removed = store.chunk_ids_of(path)
-        store.delete(removed)
-        store.delete_file_record(path)
-        report.chunks_removed += len(removed)
-        logger.info("removed %s (%d chunks): the file is gone", records[path]["source"], len(removed))
+        removed = remove_document(path, store)
+        report.chunks_removed += removed
+        logger.info("removed %s (%d chunks): the file is gone", records[path]["source"], removed)
     if lexical is not None:
         lexical.sync(store)  # drops removed chunks; adds chunks stored by an earlier, interrupted run
         lexical.save()

@@ -1,4 +1,4 @@
-"""Serving: the API with uvicorn, and app.py's Gradio page mounted at `/` (gradio imported only when mounting)."""
+"""Serving: the API with uvicorn, and app.py's chat page mounted at `/` (app.py is the only module importing gradio)."""
 
 from __future__ import annotations
 
@@ -36,21 +36,17 @@ def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 8000, ui: b
 
 
 def mount_ui(app: FastAPI, assistant: Assistant) -> bool:
-    """Mount app.py's `build_app(assistant)` at `/`; returns False (and logs why) when it is not available."""
-    build_app = _find_build_app()
-    if build_app is None:
+    """Mount app.py's chat page at `/`; returns False (and logs why) when app.py is not available."""
+    mount = _find_ui_mount()
+    if mount is None:
         return False
-    import gradio as gr
-
     settings = assistant.settings
-    gr.mount_gradio_app(
-        app, build_app(assistant), path="/", auth=_ui_auth(settings.api_key, settings.auth),
-        allowed_paths=[], max_file_size=int(settings.max_upload_mb * 1024 * 1024),
-    )
+    mount(app, assistant, auth=_ui_auth(settings.api_key, settings.auth))
     return True
 
 
-def _find_build_app() -> Callable | None:
+def _find_ui_mount() -> Callable | None:
+    """app.py's `mount(server, assistant, auth)`; only app.py imports gradio."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     beside_package = Path(__file__).resolve().parent.parent / "app.py"
     try:
@@ -60,7 +56,7 @@ def _find_build_app() -> Callable | None:
     except Exception:  # noqa: BLE001 - a broken app.py must not stop the API from serving
         logger.exception("app.py failed to import; serving the API only")
         return None
-    if getattr(module, "build_app", None) is None and beside_package.is_file():
+    if getattr(module, "mount", None) is None and beside_package.is_file():
         try:
             spec = importlib.util.spec_from_file_location("app", beside_package)
             module = importlib.util.module_from_spec(spec)
@@ -68,10 +64,10 @@ def _find_build_app() -> Callable | None:
         except Exception:  # noqa: BLE001 - as above
             logger.exception("%s failed to import; serving the API only", beside_package)
             return None
-    build_app = getattr(module, "build_app", None)
-    if build_app is None:
-        logger.warning("no app.py with build_app(assistant) found; serving the API only (no page at /)")
-    return build_app
+    mount = getattr(module, "mount", None)
+    if mount is None:
+        logger.warning("no app.py with mount(server, assistant, auth) found; serving the API only (no page at /)")
+    return mount
 
 
 def _ui_auth(api_key: str | None, login: str | None) -> Callable[[str, str], bool] | None:
