@@ -289,14 +289,14 @@ def unavailable_message(name: str, settings: Any, error: BaseException) -> str |
     kinds = {cls.__name__ for cls in type(error).__mro__}
     detail = str(error).rstrip(". ") or type(error).__name__
     where = {
-        "openai": f"the OpenAI-compatible endpoint {getattr(settings, 'llm_base_url', None) or 'api.openai.com'} "
+        "openai": f"the OpenAI-compatible endpoint {settings.llm_base_url or 'api.openai.com'} "
         "(ASSISTANT_LLM_BASE_URL)",
-        "ollama": f"the Ollama server {getattr(settings, 'ollama_url', '')} (ASSISTANT_OLLAMA_URL)",
+        "ollama": f"the Ollama server {settings.ollama_url} (ASSISTANT_OLLAMA_URL)",
     }.get(name, f"the {name} generator")
     if kinds & {"AuthenticationError", "PermissionDeniedError"}:
         return f"{where} refused the API key ({detail}). Set ASSISTANT_LLM_API_KEY (or OPENAI_API_KEY)."
     if kinds & {"NotFoundError"} or (kinds & {"ResponseError"} and "not found" in str(error).lower()):
-        return (f"{where} has no model {getattr(settings, 'llm_model', None)!r} ({detail}). "
+        return (f"{where} has no model {settings.llm_model!r} ({detail}). "
                 "Set ASSISTANT_LLM_MODEL to a model the server lists.")
     if kinds & {"APIConnectionError", "APITimeoutError", "ConnectError", "ConnectTimeout", "ReadTimeout",
                 "TimeoutException", "TransportError", "ConnectionError", "TimeoutError"}:

@@ -15,6 +15,8 @@ from assistant.errors import ConfigurationError, GeneratorUnavailableError
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from assistant.config import Settings
+
 logger = logging.getLogger(__name__)
 
 CHAT_BACKENDS = ("llama-cpp", "openai", "ollama")
@@ -34,7 +36,7 @@ LLAMA_THREADS = 1
 _ROLES = {"system": "system", "human": "user", "ai": "assistant", "tool": "tool"}
 
 
-def build_chat_model(name: str, settings: Any) -> BaseChatModel:
+def build_chat_model(name: str, settings: Settings) -> BaseChatModel:
     """Build the chat model `name` (llama-cpp, openai or ollama) configured by `settings`."""
     match name:
         case "llama-cpp":
@@ -65,13 +67,8 @@ def packaged_gguf_path() -> Path:
     return path
 
 
-def _setting(settings: Any, name: str, default: Any = None) -> Any:
-    value = getattr(settings, name, None)
-    return default if value is None else value
-
-
-def _build_llama_cpp(settings: Any) -> BaseChatModel:
-    configured = getattr(settings, "llm_model_path", None)
+def _build_llama_cpp(settings: Settings) -> BaseChatModel:
+    configured = settings.llm_model_path
     path = Path(configured).expanduser() if configured else packaged_gguf_path()
     if not path.is_file():
         raise GeneratorUnavailableError(
@@ -102,21 +99,21 @@ def _build_llama_cpp(settings: Any) -> BaseChatModel:
     return _llama_chat_model_class()(
         client=client,
         model_name=path.name,
-        temperature=_setting(settings, "llm_temperature", 0.0),
-        max_tokens=_setting(settings, "llm_max_tokens", 256),
+        temperature=settings.llm_temperature,
+        max_tokens=settings.llm_max_tokens,
     )
 
 
-def _build_openai(settings: Any) -> BaseChatModel:
+def _build_openai(settings: Settings) -> BaseChatModel:
     try:
         from langchain_openai import ChatOpenAI
     except ImportError as error:
         raise GeneratorUnavailableError(
             f"The openai generator needs langchain-openai ({error}). Install it with: pip install 'assistant[openai]'"
         ) from error
-    base_url = getattr(settings, "llm_base_url", None)
+    base_url = settings.llm_base_url
     model = _required_model(settings, "openai")
-    api_key = getattr(settings, "llm_api_key", None) or os.environ.get("OPENAI_API_KEY")
+    api_key = settings.llm_api_key or os.environ.get("OPENAI_API_KEY")
     if not api_key:
         if base_url is None:
             raise GeneratorUnavailableError(
@@ -124,14 +121,14 @@ def _build_openai(settings: Any) -> BaseChatModel:
                 "or set ASSISTANT_LLM_BASE_URL to a local OpenAI-compatible server."
             )
         api_key = "not-needed"  # local servers (llama.cpp, vLLM, Ollama) accept any key
-    max_tokens = _setting(settings, "llm_max_tokens", 256)
+    max_tokens = settings.llm_max_tokens
     return ChatOpenAI(
         base_url=base_url,
         api_key=api_key,
         model=model,
-        temperature=_setting(settings, "llm_temperature", 0.0),
+        temperature=settings.llm_temperature,
         max_tokens=max_tokens,
-        timeout=_setting(settings, "llm_timeout", 60.0),
+        timeout=settings.llm_timeout,
         seed=GENERATION_SEED,
         max_retries=1,
         # langchain-openai sends the limit as `max_completion_tokens`, which llama_cpp.server 0.3 ignores: a
@@ -140,7 +137,7 @@ def _build_openai(settings: Any) -> BaseChatModel:
     )
 
 
-def _build_ollama(settings: Any) -> BaseChatModel:
+def _build_ollama(settings: Settings) -> BaseChatModel:
     try:
         from langchain_ollama import ChatOllama
     except ImportError as error:
@@ -148,17 +145,17 @@ def _build_ollama(settings: Any) -> BaseChatModel:
             f"The ollama generator needs langchain-ollama ({error}). Install it with: pip install 'assistant[ollama]'"
         ) from error
     return ChatOllama(
-        base_url=_setting(settings, "ollama_url", "http://127.0.0.1:11434"),
+        base_url=settings.ollama_url,
         model=_required_model(settings, "ollama"),
-        temperature=_setting(settings, "llm_temperature", 0.0),
-        num_predict=_setting(settings, "llm_max_tokens", 256),
+        temperature=settings.llm_temperature,
+        num_predict=settings.llm_max_tokens,
         seed=GENERATION_SEED,
-        client_kwargs={"timeout": _setting(settings, "llm_timeout", 60.0)},
+        client_kwargs={"timeout": settings.llm_timeout},
     )
 
 
-def _required_model(settings: Any, backend: str) -> str:
-    model = getattr(settings, "llm_model", None)
+def _required_model(settings: Settings, backend: str) -> str:
+    model = settings.llm_model
     if not model:
         raise ConfigurationError(
             f"The {backend} generator needs a model name; set ASSISTANT_LLM_MODEL "
