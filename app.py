@@ -54,7 +54,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
 def answer_modes(settings: Settings) -> list[str]:
     """The answer modes offered: the built-in ones plus the configured generator."""
-    configured = getattr(settings, "generator", "extractive") or "extractive"
+    configured = settings.generator
     return list(dict.fromkeys([*ANSWER_MODES, configured]))
 
 
@@ -92,12 +92,12 @@ class ChatApp:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
         self.settings = assistant.settings
-        self.max_upload_mb = float(getattr(self.settings, "max_upload_mb", 20.0))
-        configured = getattr(self.settings, "upload_dir", None)
+        self.max_upload_mb = self.settings.max_upload_mb
+        configured = self.settings.upload_dir
         self.upload_dir = Path(configured or Path(self.settings.index_dir) / "uploads").resolve()
         self.export_dir = Path(tempfile.mkdtemp(prefix="assistant-export-"))
         atexit.register(shutil.rmtree, self.export_dir, ignore_errors=True)
-        self.default_mode = getattr(self.settings, "generator", "extractive") or "extractive"
+        self.default_mode = self.settings.generator
         self._write_lock = threading.Lock()
 
     # -- questions --------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 with gr.Row():
                     question = gr.Textbox(placeholder="Ask a question about your documents…", show_label=False,
                                           elem_id="question", scale=6, autofocus=True, max_lines=4,
-                                          max_length=getattr(settings, "max_question_chars", 2000))
+                                          max_length=settings.max_question_chars)
                     ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                 with gr.Row():
                     clear = gr.Button("Clear conversation", elem_id="clear", size="sm")
@@ -294,11 +294,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
 def launch_options(settings: Settings) -> dict[str, Any]:
     """Safe `launch()` arguments: loopback by default, optional login, no extra file access, size limit."""
-    max_mb = float(getattr(settings, "max_upload_mb", 20.0))
+    max_mb = settings.max_upload_mb
     return {
         "server_name": settings.host,
         "server_port": settings.port,
-        "auth": parse_auth(getattr(settings, "auth", None)),
+        "auth": parse_auth(settings.auth),
         "allowed_paths": [],
         "max_file_size": int(max_mb * 1024 * 1024),
         "show_error": True,
