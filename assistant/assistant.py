@@ -69,10 +69,11 @@ class Assistant:
 
     def remove_document(self, document_id: str) -> int:
         """Remove an ingested document by id (its path); returns the chunks removed."""
-        chunk_ids = self.store.chunk_ids_of(document_id) if self.lexical is not None else set()
-        removed = remove_document(document_id, self.store)
-        if self.lexical is not None:
-            self.lexical.remove(chunk_ids)
+        if self.lexical is None:
+            return remove_document(document_id, self.store)
+        with self.lexical.writing():
+            self.lexical.remove(self.store.chunk_ids_of(document_id))
+            removed = remove_document(document_id, self.store)
             self.lexical.save()
         return removed
 

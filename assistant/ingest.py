@@ -6,6 +6,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,9 +66,27 @@ def ingest(
     for root, given in zip(roots, paths, strict=True):
         if not root.exists():
             raise DocumentNotFoundError(f"No such file or folder: {given}. Check the path and try again.")
-    _rebuild_if_settings_changed(store, settings, embedder)
-    if lexical is not None:
-        lexical.ensure_loaded()
+    with lexical.writing() if lexical is not None else nullcontext():
+        _rebuild_if_settings_changed(store, settings, embedder)
+        if lexical is not None:
+            lexical.ensure_loaded()
+        _sync_files(roots, store, embedder, settings, report, progress, lexical)
+        if lexical is not None:
+            lexical.sync(store)  # drops removed chunks; adds chunks stored by an earlier, interrupted run
+            lexical.save()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _sync_files(
+    roots: list[Path],
+    store: ChromaStore,
+    embedder: Embedder,
+    settings: Settings,
+    report: IngestReport,
+    progress: bool | None,
+    lexical: LexicalIndex | None,
+) -> None:
     records = store.file_records()
     empty = store.count() == 0  # then no file has chunks to look up
     files = list(_discover(roots, report))
@@ -83,11 +102,6 @@ def ingest(
         removed = remove_document(path, store)
         report.chunks_removed += removed
         logger.info("removed %s (%d chunks): the file is gone", records[path]["source"], removed)
-    if lexical is not None:
-        lexical.sync(store)  # drops removed chunks; adds chunks stored by an earlier, interrupted run
-        lexical.save()
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def remove_document(path: str, store: ChromaStore) -> int:
@@ -124,7 +138,7 @@ def _sync_file(
     chunks = split_document(document, source_file.source, settings.chunk_size, settings.chunk_overlap)
     wanted = {chunk.id for chunk in chunks}
     stale = existing - wanted
-    store.delete(stale)
+    writer.delete(stale)
     report.chunks_removed += len(stale)
     new = [chunk for chunk in chunks if chunk.id not in existing]
     report.chunks_unchanged += len(chunks) - len(new)
@@ -146,6 +160,12 @@ class _BatchWriter:
         self.records.append(record)
         if len(self.chunks) >= EMBED_BATCH:
             self.flush()
+
+    def delete(self, chunk_ids: set[str]) -> None:
+        """Remove chunks from the store, and from the BM25 index at once so that searches meanwhile agree."""
+        self.store.delete(chunk_ids)
+        if self.lexical is not None:
+            self.lexical.remove(chunk_ids)
 
     def flush(self) -> None:
         for begin in range(0, len(self.chunks), EMBED_BATCH):

@@ -12,7 +12,9 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,8 +84,9 @@ class LexicalIndex:
         # chunk id -> (source, term ids, counts); insertion order is the row order of the matrix
         self._rows: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}
         self._matrix = None  # (ids, sources, postings, idf, row of id), built on demand
-        self._last: tuple[str, np.ndarray] | None = None  # the last query's scores: hybrid asks for them twice
         self._loaded = self._followed = False
+        self._writers = 0  # ingests of this process under way: they sync the index themselves when done
+        # Changes, saves and searches hold the lock, so a search always sees one consistent state of the index.
         self._lock = threading.RLock()
         self.dirty = False  # changed since it was loaded or saved
 
@@ -99,22 +102,36 @@ class LexicalIndex:
     # -- changes ----------------------------------------------------------------------------------
     def add(self, chunks: Iterable[Chunk]) -> None:
         """Index chunks (an id already present is replaced)."""
-        for chunk in chunks:
-            counts = self.analyzer.counts(chunk.text)
-            terms = np.fromiter(map(self._term_id, counts), dtype=np.int32, count=len(counts))
-            values = np.fromiter(counts.values(), dtype=np.int32, count=len(counts))
-            self._rows[chunk.id] = (chunk.source, terms, values)
-            self._changed()
-
-    def remove(self, ids: Iterable[str]) -> None:
-        for chunk_id in ids:
-            if self._rows.pop(chunk_id, None) is not None:
+        analyzed = [(chunk, self.analyzer.counts(chunk.text)) for chunk in chunks]
+        with self._lock:
+            for chunk, counts in analyzed:
+                terms = np.fromiter(map(self._term_id, counts), dtype=np.int32, count=len(counts))
+                values = np.fromiter(counts.values(), dtype=np.int32, count=len(counts))
+                self._rows[chunk.id] = (chunk.source, terms, values)
                 self._changed()
 
+    def remove(self, ids: Iterable[str]) -> None:
+        with self._lock:
+            for chunk_id in ids:
+                if self._rows.pop(chunk_id, None) is not None:
+                    self._changed()
+
     def clear(self) -> None:
-        if self._rows:
-            self._rows.clear()
-            self._changed()
+        with self._lock:
+            if self._rows:
+                self._rows.clear()
+                self._changed()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Around an ingest in this process: searches meanwhile do not sync with the half-written store."""
+        with self._lock:
+            self._writers += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._writers -= 1
 
     def sync(self, store: ChromaStore, batch: int = 2000) -> bool:
         """Make the index hold exactly the store's chunks; returns True when something changed."""
@@ -138,7 +155,7 @@ class LexicalIndex:
             if not self._followed:
                 self.ensure_loaded()
                 self._followed = True
-            elif store.count() == len(self._rows):
+            elif self._writers or store.count() == len(self._rows):
                 return
             if self.sync(store):
                 self.save()
@@ -161,57 +178,36 @@ class LexicalIndex:
 
     def _changed(self) -> None:
         self._matrix = None
-        self._last = None
         self.dirty = True
 
     # -- search -----------------------------------------------------------------------------------
-    def scores(self, query: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """(chunk ids, their sources, their BM25 scores for `query`), all chunks in index order."""
-        ids, sources, (indptr, rows, weights), idf, _ = self._built()
-        last = self._last
-        if last is not None and last[0] == query:
-            return ids, sources, last[1]
-        columns = self._columns(query)
-        if not columns or not ids:
-            scores = np.zeros(len(ids), dtype=np.float32)
-        else:  # summed over the query's distinct terms, as Lucene does for a bag-of-words query
-            spans = [slice(indptr[column], indptr[column + 1]) for column in columns]
-            hits = np.concatenate([rows[span] for span in spans])
-            values = np.concatenate([weights[span] * idf[column] for span, column in zip(spans, columns, strict=True)])
-            scores = np.bincount(hits, weights=values, minlength=len(ids)).astype(np.float32)
-        self._last = (query, scores)
-        return ids, sources, scores
-
-    def score(self, query: str, chunk_ids: Iterable[str]) -> dict[str, float]:
-        """The BM25 scores of some chunks (ids not in the index are left out)."""
-        _, _, scores = self.scores(query)
-        row = self._built()[4]
-        return {chunk_id: float(scores[row[chunk_id]]) for chunk_id in chunk_ids if chunk_id in row}
-
-    def ceiling(self, query: str) -> float:
-        """The score of a chunk holding every query term very often: the sum of their IDF times (k1 + 1).
-
-        Dividing by it puts scores in 0..1 on a scale that does not depend on the other results.
-        """
-        idf = self._built()[3]
-        columns = self._columns(query)
-        return float(idf[columns].sum() * (self.k1 + 1)) if columns else 1.0
-
-    def _columns(self, query: str) -> list[int]:
-        return sorted({self._vocab[term] for term in self.analyzer.terms(query) if term in self._vocab})
+    def query(self, query: str) -> LexicalScores:
+        """The BM25 scores of every chunk for `query`, from one consistent state of the index."""
+        with self._lock:
+            ids, sources, (indptr, rows, weights), idf, row_of = self._built()
+            columns = sorted({self._vocab[term] for term in self.analyzer.terms(query) if term in self._vocab})
+            if not columns or not ids:
+                scores = np.zeros(len(ids), dtype=np.float32)
+            else:  # summed over the query's distinct terms, as Lucene does for a bag-of-words query
+                spans = [slice(indptr[column], indptr[column + 1]) for column in columns]
+                hits = np.concatenate([rows[span] for span in spans])
+                values = np.concatenate([weights[span] * idf[col] for span, col in zip(spans, columns, strict=True)])
+                scores = np.bincount(hits, weights=values, minlength=len(ids)).astype(np.float32)
+            # The score of a chunk holding every query term very often: the sum of their IDF times (k1 + 1).
+            ceiling = float(idf[columns].sum() * (self.k1 + 1)) if columns else 1.0
+        return LexicalScores(ids, sources, scores, row_of, ceiling)
 
     def search(self, query: str, k: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """The k best (chunk id, score) pairs with a positive score, best first; only `sources` when given."""
-        ids, chunk_sources, scores = self.scores(query)
-        if sources:
-            scores = np.where(np.isin(chunk_sources, list(sources)), scores, 0.0)
-        positive = int(np.count_nonzero(scores > 0))
-        k = min(k, positive)
-        if k <= 0:
-            return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.lexsort((top, -scores[top]))]  # best first; ties in index order
-        return [(ids[row], float(scores[row])) for row in top]
+        return self.query(query).top(k, sources)
+
+    def score(self, query: str, chunk_ids: Iterable[str]) -> dict[str, float]:
+        """The BM25 scores of some chunks (ids not in the index are left out)."""
+        return self.query(query).of(chunk_ids)
+
+    def ceiling(self, query: str) -> float:
+        """The highest score `query` can reach; dividing by it puts scores in 0..1 whatever the other results."""
+        return self.query(query).ceiling
 
     def _built(self):
         with self._lock:
@@ -242,12 +238,15 @@ class LexicalIndex:
     # -- persistence ------------------------------------------------------------------------------
     def save(self) -> None:
         """Write the counts to `path` (atomically), if the index has a path and changed."""
-        if self.path is None or not self.dirty:
-            return
+        with self._lock:
+            if self.path is not None and self.dirty:
+                self._save(self.path)
+
+    def _save(self, path: Path) -> None:
         rows = list(self._rows.values())
         sizes = [len(row[1]) for row in rows]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(self.path.name + ".partial.npz")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial.npz")
         np.savez(
             partial,
             format=np.array([FORMAT]),
@@ -259,11 +258,15 @@ class LexicalIndex:
             counts=np.concatenate([row[2] for row in rows]) if rows else np.zeros(0, np.int32),
             vocabulary=np.array(self._terms, dtype=str),
         )
-        partial.replace(self.path)
+        partial.replace(path)
         self.dirty = False
 
     def load(self) -> bool:
         """Read `path` if it exists and was written by this version; returns True when it did."""
+        with self._lock:
+            return self._load()
+
+    def _load(self) -> bool:
         if self.path is None or not self.path.is_file():
             return False
         try:
@@ -285,6 +288,30 @@ class LexicalIndex:
         self.dirty = False
         return True
 
+
+@dataclass(frozen=True)
+class LexicalScores:
+    """One query's BM25 scores over every chunk; later changes to the index do not affect them."""
+
+    ids: list[str]
+    sources: np.ndarray
+    scores: np.ndarray
+    rows: dict[str, int]
+    ceiling: float
+
+    def top(self, k: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """The k best (chunk id, score) pairs with a positive score, best first; only `sources` when given."""
+        scores = np.where(np.isin(self.sources, list(sources)), self.scores, 0.0) if sources else self.scores
+        k = min(k, int(np.count_nonzero(scores > 0)))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.lexsort((top, -scores[top]))]  # best first; ties in index order
+        return [(self.ids[row], float(scores[row])) for row in top]
+
+    def of(self, chunk_ids: Iterable[str]) -> dict[str, float]:
+        """The scores of some chunks (ids not in the index are left out)."""
+        return {chunk_id: float(self.scores[self.rows[chunk_id]]) for chunk_id in chunk_ids if chunk_id in self.rows}
 
 
 def lexical_index_for(settings: Settings) -> LexicalIndex:

@@ -56,10 +56,10 @@ class LexicalRetriever:
 
     def retrieve(self, query: str, k: int, sources: Sequence[str] | None = None) -> list[Hit]:
         self.lexical.follow(self.store)
-        ranked = self.lexical.search(query, k, sources)
-        ceiling = self.lexical.ceiling(query)
+        scores = self.lexical.query(query)
+        ranked = scores.top(k, sources)
         chunks = {chunk.id: chunk for chunk in self.store.get([chunk_id for chunk_id, _ in ranked])}
-        found = [(chunks[chunk_id], score / ceiling) for chunk_id, score in ranked if chunk_id in chunks]
+        found = [(chunks[chunk_id], score / scores.ceiling) for chunk_id, score in ranked if chunk_id in chunks]
         return [Hit(chunk, score, rank) for rank, (chunk, score) in enumerate(found, start=1)]
 
 
@@ -94,17 +94,17 @@ class HybridRetriever:
         depth = max(k, self.candidates)
         vector = self.embedder.embed([query])[0]
         cosine = dict(self.store.nearest(vector, depth, where=source_filter(sources)))  # ids only: texts come last
-        lexical = dict(self.lexical.search(query, depth, sources))
-        ceiling = self.lexical.ceiling(query)
+        scores = self.lexical.query(query)
+        lexical = dict(scores.top(depth, sources))
         chunks = {}
         only_lexical = [chunk_id for chunk_id in lexical if chunk_id not in cosine]
         for chunk, stored in self.store.get_with_vectors(only_lexical):  # their cosine, from their stored vectors
             chunks[chunk.id] = chunk
             cosine[chunk.id] = float(np.dot(stored, vector))
-        lexical.update(self.lexical.score(query, [chunk_id for chunk_id in cosine if chunk_id not in lexical]))
+        lexical.update(scores.of(chunk_id for chunk_id in cosine if chunk_id not in lexical))
         fused = {
             chunk_id: self.dense_weight * similarity
-            + (1 - self.dense_weight) * lexical.get(chunk_id, 0.0) / ceiling
+            + (1 - self.dense_weight) * lexical.get(chunk_id, 0.0) / scores.ceiling
             for chunk_id, similarity in cosine.items()
         }
         best = sorted(fused, key=lambda chunk_id: -fused[chunk_id])[:k]

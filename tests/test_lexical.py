@@ -50,7 +50,7 @@ def test_scores_are_lucene_bm25(index):
     analyzer = Analyzer()
     documents = [[term for term, n in analyzer.counts(text).items() for _ in range(n)] for text in TEXTS.values()]
     query = "harbour bells on Sunday"
-    _, _, scores = index.scores(query)
+    scores = index.query(query).scores
     expected = lucene_bm25(analyzer.terms(query), documents, 1.2, 0.75)
     assert np.allclose(scores, expected, atol=1e-5)
 
@@ -86,8 +86,8 @@ def test_search_can_be_restricted_to_sources():
 
 def test_ceiling_bounds_every_score(index):
     for query in ("harbour bell", "invoice ZX-4471 ZX-4471 paid", "sandals"):
-        _, _, scores = index.scores(query)
-        assert 0 < scores.max() < index.ceiling(query)
+        scores = index.query(query)
+        assert 0 < scores.scores.max() < scores.ceiling == index.ceiling(query)
     assert index.ceiling("zeppelin") == 1.0
 
 
@@ -106,7 +106,7 @@ def test_save_and_load_round_trip(tmp_path, index):
     loaded = LexicalIndex(tmp_path / "bm25.npz", k1=1.2, b=0.75)
     assert loaded.load()
     assert loaded.ids() == index.ids()
-    assert np.allclose(loaded.scores("invoice overdue")[2], index.scores("invoice overdue")[2])
+    assert np.allclose(loaded.query("invoice overdue").scores, index.query("invoice overdue").scores)
 
 
 def test_load_ignores_missing_unreadable_or_other_parameters(tmp_path, index):
@@ -145,3 +145,44 @@ def test_sync_and_follow_the_store(tmp_path, settings, fake_embedder):
 def test_a_chroma_server_keeps_the_index_in_memory(settings):
     server = settings.model_copy(update={"chroma_url": "http://127.0.0.1:8000"})
     assert lexical_index_for(server).path is None
+
+
+def test_searches_during_changes_see_one_consistent_index(tmp_path):
+    """Threads searching while another adds, removes and saves chunks never fail and never mix two states."""
+    import threading
+
+    index = LexicalIndex(tmp_path / "bm25.npz")
+    index.add(chunks())
+    stop = threading.Event()
+    failures = []
+
+    def change():
+        revision = 0
+        while not stop.is_set():
+            revision += 1
+            fresh = {f"n{revision}-{i}": f"harbour word{revision}x{i} ledger{i}" for i in range(20)}
+            index.add(chunks(fresh, "log.txt"))
+            index.save()
+            index.remove(fresh)
+
+    def search():
+        try:
+            for _ in range(300):
+                scores = index.query("harbour ledger3 word7x3")
+                assert len(scores.ids) == len(scores.scores) == len(scores.rows)
+                assert all(0 < score <= scores.ceiling for _, score in scores.top(50))
+                assert set(scores.of(scores.ids)) == set(scores.ids)
+        except Exception as error:  # noqa: BLE001 - reported by the main thread
+            failures.append(error)
+
+    writer = threading.Thread(target=change)
+    readers = [threading.Thread(target=search) for _ in range(4)]
+    writer.start()
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    stop.set()
+    writer.join()
+    assert not failures, failures[:3]
+    assert index.search("harbour", 5) and LexicalIndex(tmp_path / "bm25.npz").load()
