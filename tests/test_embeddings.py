@@ -62,10 +62,12 @@ def onnx_cache(tmp_path_factory):
 
 @pytest.mark.integration
 def test_onnx_matches_pytorch_and_is_exported_once(real_embedder, onnx_cache):
-    onnx = OnnxEmbedder(cache_dir=onnx_cache, batch_size=2)  # batches of texts of different lengths: padding
+    onnx = OnnxEmbedder(cache_dir=onnx_cache, threads=2)  # texts of different lengths, run in parallel
     vectors, reference = onnx.embed(SENTENCES), real_embedder.embed(SENTENCES)
     assert vectors.shape == reference.shape == (4, 384)
     assert np.min(np.sum(vectors * reference, axis=1)) > 0.9999
+    one_by_one = np.stack([onnx.embed([sentence])[0] for sentence in SENTENCES])  # the caller's thread
+    assert np.allclose(one_by_one, vectors, atol=1e-6)
     exported = export_onnx(resolve_model_path("all-MiniLM-L6-v2"), onnx_cache)
     stamp = exported.stat().st_mtime_ns
     OnnxEmbedder(cache_dir=onnx_cache).embed(["again"])
