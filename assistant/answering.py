@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 from assistant.citations import Sentence, cite, content_words, quotable, split_sentences
 from assistant.embeddings import Embedder
@@ -37,7 +33,6 @@ def score_sentences(
     hits: Sequence[Hit],
     embedder: Embedder,
     context: str | None = None,
-    cache: SentenceVectorCache | None = None,
 ) -> list[ScoredSentence]:
     """Every distinct sentence of the hits, scored for how well it answers `question`, best first.
 
@@ -54,8 +49,8 @@ def score_sentences(
         return []
     sentences = [sentence for sentence, _ in candidates.values()]
     queries = [question] if context is None or context == question else [question, context]
-    cache = cache if cache is not None else SentenceVectorCache(0)
-    query_vectors, sentence_vectors = cache.embed(embedder, queries, sentences)
+    vectors = embedder.embed(queries + [sentence.text for sentence in sentences])  # one model call
+    query_vectors, sentence_vectors = vectors[: len(queries)], vectors[len(queries) :]
     similarities = sentence_vectors @ query_vectors[0]
     if len(queries) == 2:
         similarities = (1 - CONTEXT_WEIGHT) * similarities + CONTEXT_WEIGHT * (sentence_vectors @ query_vectors[1])
@@ -69,34 +64,6 @@ def score_sentences(
         support = SIMILARITY_WEIGHT * float(similarity) + OVERLAP_WEIGHT * overlap + PASSAGE_WEIGHT * passage
         scored.append(ScoredSentence(sentence, support, float(similarity), overlap, passage))
     return sorted(scored, key=lambda item: item.support, reverse=True)
-
-
-class SentenceVectorCache:
-    """Sentence vectors by (chunk id, offset), least recently used dropped first: warm questions skip re-embedding."""
-
-    def __init__(self, capacity: int = 20_000) -> None:
-        self.capacity = capacity
-        self._vectors: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def embed(
-        self, embedder: Embedder, queries: list[str], sentences: Sequence[Sentence]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Vectors of the queries (always fresh) and of the sentences (cached), in one model call."""
-        keys = [(sentence.chunk.id, sentence.start) for sentence in sentences]
-        with self._lock:
-            known = {key: self._vectors[key] for key in keys if key in self._vectors}
-        missing = [sentence.text for key, sentence in zip(keys, sentences, strict=True) if key not in known]
-        vectors = embedder.embed(queries + missing)
-        fresh = dict(zip([key for key in keys if key not in known], vectors[len(queries) :], strict=True))
-        with self._lock:
-            for key, vector in fresh.items():
-                self._vectors[key] = vector
-            for key in known:
-                self._vectors.move_to_end(key)
-            while len(self._vectors) > self.capacity:
-                self._vectors.popitem(last=False)
-        return vectors[: len(queries)], np.stack([known.get(key, fresh.get(key)) for key in keys])
 
 
 def _rarity(words: set[str], sentences: Sequence[set[str]]) -> dict[str, float]:
@@ -117,10 +84,9 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.threshold = threshold
         self.max_sentences = max_sentences
-        self.cache = SentenceVectorCache()
 
     def answer(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Answer:
-        scored = score_sentences(question, hits, self.embedder, context, self.cache)
+        scored = score_sentences(question, hits, self.embedder, context)
         # Questions and orders to the assistant (injected into a document) are never quoted as answers.
         scored = [item for item in scored if quotable(item.sentence.text)]
         if not scored or scored[0].support < self.threshold:

@@ -11,7 +11,7 @@ from typing import Any
 from assistant.answering import ExtractiveAnswerer
 from assistant.config import Settings
 from assistant.conversation import expand_followup
-from assistant.embeddings import Embedder, build_embedder
+from assistant.embeddings import CachingEmbedder, Embedder, build_embedder
 from assistant.errors import IndexNotFoundError, InvalidQuestionError
 from assistant.generation import GenerativeAnswerer
 from assistant.ingest import ingest, remove_document
@@ -27,14 +27,17 @@ class Assistant:
     def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder) -> None:
         self.settings = settings
         self.store = store
-        self.embedder = embedder
+        self.embedder = embedder  # ingest: chunk texts
+        # Questions and the sentences of retrieved passages: each distinct text is embedded once.
+        self.query_embedder = CachingEmbedder(embedder)
         self.lexical: LexicalIndex | None = None if settings.retrieval == "dense" else lexical_index_for(settings)
         self.retriever = self._build_retriever()
-        self.extractive = ExtractiveAnswerer(embedder, settings.refusal_threshold, settings.max_answer_sentences)
-        # LLM generators (chat models built on first use, one per name), sharing the sentence vectors.
+        self.extractive = ExtractiveAnswerer(
+            self.query_embedder, settings.refusal_threshold, settings.max_answer_sentences
+        )
+        # LLM generators (chat models built on first use, one per name).
         self.generative = GenerativeAnswerer(
-            lambda query, k, sources: self.retriever.retrieve(query, k, sources), embedder, settings,
-            cache=self.extractive.cache,
+            lambda query, k, sources: self.retriever.retrieve(query, k, sources), self.query_embedder, settings
         )
 
     @classmethod
@@ -48,11 +51,13 @@ class Assistant:
     def _build_retriever(self) -> Retriever:
         match self.settings.retrieval:
             case "dense":
-                return DenseRetriever(self.store, self.embedder)
+                return DenseRetriever(self.store, self.query_embedder)
             case "bm25":
                 return LexicalRetriever(self.store, self.lexical)
             case "hybrid":
-                return HybridRetriever(self.store, self.embedder, self.lexical, self.settings.hybrid_dense_weight)
+                return HybridRetriever(
+                    self.store, self.query_embedder, self.lexical, self.settings.hybrid_dense_weight
+                )
 
     # -- documents --------------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path | str], progress: bool | None = None) -> IngestReport:

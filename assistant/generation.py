@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from assistant.answering import SentenceVectorCache, refusal, score_sentences
+from assistant.answering import refusal, score_sentences
 from assistant.citations import content_words, quotable
 from assistant.conversation import expand_followup, normalize_history
 from assistant.embeddings import Embedder
@@ -47,8 +47,7 @@ Retrieve = Callable[[str, int, Sequence[str] | None], list[Hit]]
 
 
 def number_passages(
-    question: str, hits: Sequence[Hit], embedder: Embedder, cache: SentenceVectorCache | None = None,
-    budget: int = PASSAGE_BUDGET_CHARS, threshold: float = 0.0,
+    question: str, hits: Sequence[Hit], embedder: Embedder, budget: int = PASSAGE_BUDGET_CHARS, threshold: float = 0.0,
 ) -> list[Passage]:
     """The hits as numbered passages of their sentences most relevant to `question` (no questions or orders).
 
@@ -56,7 +55,7 @@ def number_passages(
     only invite an invented one.
     """
     # Questions and text addressed to the assistant never reach the model.
-    scored = [item for item in score_sentences(question, hits, embedder, cache=cache) if quotable(item.sentence.text)]
+    scored = [item for item in score_sentences(question, hits, embedder) if quotable(item.sentence.text)]
     if not scored or scored[0].support < threshold:
         return []
     chosen, used = [], 0
@@ -139,14 +138,12 @@ class GenerativeAnswerer:
         retrieve: Retrieve,
         embedder: Embedder,
         settings: Any,
-        cache: SentenceVectorCache | None = None,
         build_model: Callable[[str, Any], BaseChatModel] = build_chat_model,
     ) -> None:
         self.retrieve = retrieve
         self.embedder = embedder
         self.settings = settings
-        self.cache = cache if cache is not None else SentenceVectorCache()
-        self.verifier = CitationVerifier(embedder, self.cache)
+        self.verifier = CitationVerifier(embedder)
         self.build_model = build_model
         self._models: dict[str, BaseChatModel] = {}
         self._lock = threading.Lock()
@@ -246,7 +243,7 @@ class GenerativeAnswerer:
         return hits
 
     def _number(self, state: dict[str, Any]) -> list[Passage]:
-        return number_passages(state["query"], state["hits"], self.embedder, self.cache, threshold=RELEVANCE_FLOOR)
+        return number_passages(state["query"], state["hits"], self.embedder, threshold=RELEVANCE_FLOOR)
 
     def _prompt(self, state: dict[str, Any]) -> list[tuple[str, str]]:
         return render_messages("answer", passages=format_passages(state["passages"]), question=state["query"])

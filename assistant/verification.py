@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering import SentenceVectorCache, refusal
+from assistant.answering import refusal
 from assistant.citations import Sentence, cite, content_words, looks_like_instruction
 from assistant.embeddings import Embedder
 from assistant.types import Answer, Citation, Hit, SentenceSupport
@@ -114,9 +114,8 @@ def split_draft(text: str) -> list[DraftSentence]:
 class CitationVerifier:
     """Checks every generated sentence against the passages it cites, and rewrites the citations to match."""
 
-    def __init__(self, embedder: Embedder, cache: SentenceVectorCache | None = None) -> None:
+    def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self.cache = cache if cache is not None else SentenceVectorCache()
 
     def verify(self, question: str, draft: str, passages: Sequence[Passage]) -> Answer:
         """The verified Answer for the model's `draft`; refused when no sentence is supported."""
@@ -147,7 +146,8 @@ class CitationVerifier:
         quotes: list[list[Sentence | None]] = [[None] * len(passages) for _ in drafts]
         if not evidence:
             return support, related, quotes
-        draft_vectors, evidence_vectors = self.cache.embed(self.embedder, [draft.text for draft in drafts], evidence)
+        vectors = self.embedder.embed([draft.text for draft in drafts] + [sentence.text for sentence in evidence])
+        draft_vectors, evidence_vectors = vectors[: len(drafts)], vectors[len(drafts) :]
         similarity = draft_vectors @ evidence_vectors.T
         offsets = np.cumsum([0, *(len(passage.sentences) for passage in passages)])
         evidence_words = [_words(sentence.text) for sentence in evidence]

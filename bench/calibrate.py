@@ -54,8 +54,7 @@ def collect(assistant: Any, questions: list, name: str, article_of: dict[str, st
     records = []
     for question in tqdm(questions, desc=name, unit="question"):
         hits = assistant.retriever.retrieve(question.question, k)
-        cache = assistant.extractive.cache  # as `ask` uses it: a sentence is embedded once
-        scored = answering.score_sentences(question.question, hits, assistant.embedder, None, cache)
+        scored = answering.score_sentences(question.question, hits, assistant.query_embedder)  # as `ask` does
         rows = [[s.similarity, s.overlap, s.passage, float(contains_answer(s.sentence.text, question.answers))]
                 for s in scored]
         records.append({"set": name, "id": question.id, "article": article_of.get(question.id, name),

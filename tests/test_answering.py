@@ -1,4 +1,7 @@
+import numpy as np
+
 from assistant.answering import ExtractiveAnswerer, score_sentences
+from assistant.embeddings import CachingEmbedder
 from assistant.types import Chunk, Hit
 
 DOC = (
@@ -49,18 +52,19 @@ def test_second_sentence_joins_only_when_nearly_as_good(fake_embedder):
 
 
 def test_sentence_vectors_are_cached_between_questions(fake_embedder):
-    answerer = ExtractiveAnswerer(fake_embedder, threshold=0.0)
+    answerer = ExtractiveAnswerer(CachingEmbedder(fake_embedder), threshold=0.0)
     first = answerer.answer("Who is the mayor?", hits())
     second = answerer.answer("Who is the mayor?", hits())
-    assert fake_embedder.calls == [1 + 4, 1], "the second question embeds only itself"
-    assert first.text == second.text
+    third = answerer.answer("When do boats leave?", hits())
+    assert fake_embedder.calls == [1 + 4, 1], "the same question embeds nothing; a new one only itself"
+    assert first.text == second.text and third.text.startswith("Fishing boats")
 
 
 def test_cache_drops_least_recently_used(fake_embedder):
-    from assistant.answering import SentenceVectorCache
-
-    cache = SentenceVectorCache(capacity=2)
-    answer = ExtractiveAnswerer(fake_embedder, threshold=0.0)
-    answer.cache = cache
-    answer.answer("mayor", hits())
-    assert len(cache._vectors) == 2
+    cache = CachingEmbedder(fake_embedder, capacity=2)
+    cache.embed(["a", "b"])
+    cache.embed(["a"])  # now b is the least recently used
+    cache.embed(["c"])
+    assert list(cache._vectors) == ["a", "c"]
+    assert cache.embed(["c", "a", "c"]).shape == (3, fake_embedder.dimension) and fake_embedder.calls == [2, 1]
+    assert np.allclose(cache.embed(["b"]), fake_embedder.embed(["b"]))
