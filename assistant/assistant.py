@@ -29,7 +29,7 @@ class Assistant:
         self.store = store
         self.embedder = embedder  # ingest: chunk texts
         # Questions and the sentences of retrieved passages: each distinct text is embedded once.
-        self.query_embedder = CachingEmbedder(embedder)
+        self.query_embedder = CachingEmbedder(embedder, settings.embedding_cache_size)
         self.lexical: LexicalIndex | None = None if settings.retrieval == "dense" else lexical_index_for(settings)
         self.retriever = self._build_retriever()
         self.extractive = ExtractiveAnswerer(

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     model_cache_dir: Path = Field(
         Path("~/.cache/assistant"), description="Folder where ONNX exports of the embedding model are cached."
     )
+    embedding_cache_size: int = Field(
+        20_000,
+        ge=0,
+        description="Vectors of questions and passage sentences kept in memory (about 2 KB each; 0 keeps none).",
+    )
     chunk_size: int = Field(800, ge=50, le=20000, description="Maximum characters per chunk.")
     chunk_overlap: int = Field(120, ge=0, description="Characters shared by neighbouring chunks.")
     k: int = Field(4, ge=1, le=50, description="Passages retrieved per question.")

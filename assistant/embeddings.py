@@ -141,7 +141,7 @@ def _load_sentence_transformer(model: str):
     return SentenceTransformer(str(path), device="cpu")
 
 
-ONNX_EXPORT_VERSION = 2  # bump when the exported graph changes, so cached exports are redone
+ONNX_EXPORT_VERSION = 3  # bump when the exported graph changes, so cached exports are redone
 
 
 class OnnxEmbedder:
@@ -232,13 +232,14 @@ def export_onnx(model_dir: Path, cache_dir: Path, quantized: bool = False) -> Pa
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         partial = folder / "model-int8.partial.onnx"
-        # Only the weight matrices, per output channel: embeddings, attention and layer norms stay in float.
+        # The weight matrices (feed-forward and the fused attention projections), per output channel; embeddings
+        # and layer norms stay in float. SciFact nDCG@10 moved by -0.0009 (hybrid) and +0.0044 (dense).
         quantize_dynamic(
             plain,
             partial,
             weight_type=QuantType.QInt8,
             per_channel=True,
-            op_types_to_quantize=["MatMul"],
+            op_types_to_quantize=["MatMul", "Attention"],
             extra_options={"DefaultTensorType": 1},  # float; the fused operators carry no type information
         )
         partial.replace(target)

@@ -28,7 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=ROOT / ".bench" / "scifact", help="index built by eval-retrieval")
     parser.add_argument("--collection", default="beir", help="collection name (eval-retrieval uses 'beir')")
-    parser.add_argument("--backend", default="torch", help="embedding backend the index was built with")
+    parser.add_argument("--backend", default=None, help="backend the index was built with (default: ASSISTANT_*)")
     parser.add_argument("--limit", type=int, default=300, help="test queries timed")
     parser.add_argument("--k", type=int, default=4, help="passages per question")
     parser.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
@@ -53,19 +53,20 @@ def main() -> None:
     from assistant.store import ChromaStore
 
     queries = list(load_beir(SCIFACT, "test", args.limit).queries.values())
-    base = Settings(
-        index_dir=args.index, collection=args.collection, chroma_url=None, embedding_backend=args.backend, k=args.k
-    )
+    backend = {"embedding_backend": args.backend} if args.backend else {}
+    base = Settings(index_dir=args.index, collection=args.collection, chroma_url=None, k=args.k, **backend)
     store = ChromaStore(base)
     if store.count() == 0:
         sys.exit(f"No SciFact index at {args.index}. Build it first (see this script's docstring).")
     embedder = build_embedder(base)
-    assistants = {
-        mode: Assistant(base.model_copy(update={"retrieval": mode}), store, embedder)
-        for mode in ("dense", "bm25", "hybrid")
-    }
-    contenders = {f"retrieve {mode}": _retrieve(assistant, args.k) for mode, assistant in assistants.items()}
-    contenders |= {f"ask {mode}": assistant.ask for mode, assistant in assistants.items() if mode != "bm25"}
+
+    def assistant(mode: str, **settings) -> Assistant:  # each with its own cache of question and sentence vectors
+        return Assistant(base.model_copy(update={"retrieval": mode, **settings}), store, embedder)
+
+    contenders = {f"retrieve {mode}": _retrieve(assistant(mode), args.k) for mode in ("dense", "bm25", "hybrid")}
+    contenders |= {f"ask {mode}": assistant(mode).ask for mode in ("dense", "hybrid")}
+    # Without the vector cache: the question is embedded twice and every sentence of the passages is embedded.
+    contenders["ask hybrid, no vector cache"] = assistant("hybrid", embedding_cache_size=0).ask
     if not args.no_baseline:
         contenders["langchain similarity_search"] = _langchain(args.index, f"{args.collection}-chunks", args.k)
     for run in contenders.values():  # warm: models loaded, BM25 index loaded, caches of the first queries
