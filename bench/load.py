@@ -39,6 +39,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="length of the steady phase (default 30)")
     parser.add_argument("--reingest-seconds", type=float, default=30.0, help="length of the re-ingest phase (0: skip)")
     parser.add_argument("--seeds", type=Path, default=ROOT / "seeds", help="documents to ingest (default seeds/)")
+    parser.add_argument("--embedding-cache-size", type=int, default=None, metavar="N",
+                        help="the server's ASSISTANT_EMBEDDING_CACHE_SIZE (0: embed every question and sentence)")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "load.json", help="result file")
     args = parser.parse_args()
     if not 1 <= args.clients <= 200 or not 0 < args.seconds <= 600 or not 0 <= args.reingest_seconds <= 600:
@@ -49,9 +51,13 @@ def main() -> int:
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "load_average_start": os.getloadavg()},
         "clients": args.clients,
+        "embedding_cache_size": args.embedding_cache_size,
         "questions": len(questions),
     }
-    with tempfile.TemporaryDirectory(prefix="assistant-load-") as folder, Served(Path(folder)) as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="assistant-load-") as folder,
+        Served(Path(folder), args.embedding_cache_size) as server,
+    ):
         url = server.url
         started = time.perf_counter()
         seeds = sorted(path for path in args.seeds.iterdir() if path.is_file())
@@ -91,8 +97,11 @@ def main() -> int:
 class Served:
     """`assistant serve --no-ui` on a free loopback port for the duration of a `with` block."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, embedding_cache_size: int | None = None) -> None:
         self.folder = folder
+        self.environment = dict(os.environ)
+        if embedding_cache_size is not None:
+            self.environment["ASSISTANT_EMBEDDING_CACHE_SIZE"] = str(embedding_cache_size)
 
     def __enter__(self) -> Served:
         with socket.socket() as sock:
@@ -101,7 +110,9 @@ class Served:
         self.log = (self.folder / "serve.log").open("wb")
         command = [sys.executable, "-m", "assistant", "serve", "--no-ui", "--port", str(port),
                    "--index", str(self.folder / "index")]
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT
+        )
         self.url, self.pid = f"http://127.0.0.1:{port}", self.process.pid
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and self.process.poll() is None:
