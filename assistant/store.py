@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -19,6 +20,32 @@ logger = logging.getLogger(__name__)
 
 _SETTINGS_ID = "__index_settings__"
 _PLACEHOLDER_VECTOR = [1.0]  # file records need a vector; Chroma has no vector-less collections
+
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def _refetching(method: Method) -> Method:
+    """Run `method` again, once, with fresh collections when another client dropped and recreated them.
+
+    A process that rebuilds the index (settings changed) deletes the collections; the handles that other
+    processes (or other stores in this one) hold then name collections that no longer exist.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: ChromaStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as error:
+            from chromadb.errors import NotFoundError  # chromadb is loaded by now
+
+            if not isinstance(error, NotFoundError):
+                raise
+            logger.info("the Chroma collections were recreated by another client; fetching them again")
+            self._chunks = self._files = None
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class ChromaStore:
@@ -67,15 +94,18 @@ class ChromaStore:
         self._chunks = self._files = None
 
     # -- index settings and file records ----------------------------------------------------------
+    @_refetching
     def index_settings(self) -> dict[str, Any] | None:
         found = self.files.get(ids=[_SETTINGS_ID], include=["documents"])
         return json.loads(found["documents"][0]) if found["ids"] else None
 
+    @_refetching
     def set_index_settings(self, values: dict[str, Any]) -> None:
         self.files.upsert(
             ids=[_SETTINGS_ID], documents=[json.dumps(values, sort_keys=True)], embeddings=[_PLACEHOLDER_VECTOR]
         )
 
+    @_refetching
     def file_records(self) -> dict[str, dict[str, Any]]:
         """Ingested files by absolute path: `{path: {"source", "sha256", "chunks"}}`."""
         found = self.files.get(include=["metadatas"])
@@ -88,6 +118,7 @@ class ChromaStore:
     def set_file_record(self, path: str, source: str, sha256: str, chunks: int) -> None:
         self.set_file_records([(path, source, sha256, chunks)])
 
+    @_refetching
     def set_file_records(self, records: Sequence[tuple[str, str, str, int]]) -> None:
         """Upsert `(path, source, sha256, chunks)` records in one write (each Chroma write costs a commit)."""
         if not records:
@@ -99,13 +130,16 @@ class ChromaStore:
             embeddings=[_PLACEHOLDER_VECTOR] * len(records),
         )
 
+    @_refetching
     def delete_file_record(self, path: str) -> None:
         self.files.delete(ids=[path])
 
     # -- chunks -----------------------------------------------------------------------------------
+    @_refetching
     def chunk_ids_of(self, path: str) -> set[str]:
         return set(self.chunks.get(where={"path": path}, include=[])["ids"])
 
+    @_refetching
     def chunk_ids(self) -> set[str]:
         """The ids of every stored chunk."""
         return set(self.chunks.get(include=[])["ids"])
@@ -114,6 +148,7 @@ class ChromaStore:
         """The stored vectors of `ids` by id (ids not in the store are left out)."""
         return {chunk.id: vector for chunk, vector in self.get_with_vectors(ids)}
 
+    @_refetching
     def get_with_vectors(self, ids: Sequence[str]) -> list[tuple[Chunk, np.ndarray]]:
         """The chunks of `ids` with their stored vectors, in one read (ids not in the store are left out)."""
         if not ids:
@@ -123,6 +158,7 @@ class ChromaStore:
         rows = zip(found["ids"], found["documents"], found["metadatas"], vectors, strict=True)
         return [(_to_chunk(chunk_id, text, metadata), vector) for chunk_id, text, metadata, vector in rows]
 
+    @_refetching
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Upsert chunks with their vectors, in batches Chroma accepts."""
         limit = self._max_batch()
@@ -135,15 +171,18 @@ class ChromaStore:
                 embeddings=vectors[begin : begin + limit],
             )
 
+    @_refetching
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         limit = self._max_batch()
         for begin in range(0, len(ids), limit):
             self.chunks.delete(ids=ids[begin : begin + limit])
 
+    @_refetching
     def count(self) -> int:
         return self.chunks.count()
 
+    @_refetching
     def get(self, ids: Sequence[str]) -> list[Chunk]:
         if not ids:
             return []  # chroma rejects an empty id list
@@ -154,6 +193,7 @@ class ChromaStore:
         }
         return [by_id[chunk_id] for chunk_id in ids if chunk_id in by_id]
 
+    @_refetching
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         """The k chunks nearest to `vector`, best first, scored by cosine similarity."""
         total = self.count()
@@ -173,6 +213,7 @@ class ChromaStore:
             for rank, (chunk_id, text, metadata, distance) in enumerate(rows, start=1)
         ]
 
+    @_refetching
     def nearest(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """The ids of the k chunks nearest to `vector` with their cosine similarity, best first (no texts read)."""
         total = self.count()

@@ -120,3 +120,13 @@ def test_partial_file_is_completed_by_the_next_run(folder, store, fake_embedder,
     report = ingest([folder], store, fake_embedder, settings)
     assert report.chunks_embedded == len(all_ids) - len(all_ids) // 2
     assert store.chunk_ids_of(path) == all_ids
+
+
+def test_a_store_keeps_working_after_another_client_rebuilt_the_index(folder, store, fake_embedder, settings):
+    ingest([folder], store, fake_embedder, settings)
+    chunk_ids = store.chunk_ids()
+    other = ChromaStore(settings)  # another client of the same index rebuilds it (collections dropped, recreated)
+    other.reset()
+    ingest([folder], other, fake_embedder, settings)
+    assert store.chunk_ids() == chunk_ids and store.count() == len(chunk_ids)
+    assert store.nearest(fake_embedder.embed(["harbour"])[0], 1)
