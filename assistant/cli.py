@@ -163,7 +163,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from assistant.evaluation import EvaluationDataError, evaluate, load_questions, summarize
+    from assistant.errors import EvaluationDataError
+    from assistant.evaluation import evaluate, load_questions, summarize
     from assistant.reports import compare_reports, summary_table, write_report
 
     if args.questions is None:

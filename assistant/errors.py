@@ -32,3 +32,7 @@ class ConfigurationError(AssistantError, ValueError):
 
 class GeneratorUnavailableError(AssistantError):
     """An answer generator cannot be used: missing dependency, model or endpoint."""
+
+
+class EvaluationDataError(AssistantError):
+    """A question set, benchmark folder or report is missing, empty or unreadable."""

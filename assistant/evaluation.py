@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, EvaluationDataError
 from assistant.metrics import (
     contains_answer,
     exact_match,
@@ -30,10 +30,6 @@ logger = logging.getLogger(__name__)
 _MARKER = re.compile(r"\s*\[\d+\]")
 RANKING_DEPTH = 100  # documents ranked per BEIR query: enough for recall@100
 EMBED_BATCH = 256  # BEIR chunks embedded and stored together
-
-
-class EvaluationDataError(AssistantError):
-    """A question set or benchmark folder is missing, empty or unreadable."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation import EvaluationDataError
+from assistant.errors import EvaluationDataError
 
 logger = logging.getLogger(__name__)
 

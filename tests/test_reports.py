@@ -7,7 +7,7 @@ import json
 import pytest
 
 from assistant.cli import main
-from assistant.evaluation import EvaluationDataError
+from assistant.errors import EvaluationDataError
 from assistant.reports import compare_reports, load_summary, summary_table, write_report
 
 PNG = b"\x89PNG\r\n\x1a\n"
