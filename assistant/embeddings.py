@@ -152,8 +152,8 @@ class OnnxEmbedder:
 
     Each text runs alone on one CPU thread, `threads` texts at a time: no padding. On the 2-core reference machine
     this embedded SciFact chunks at 1.5x (fp32) and 1.7x (int8) the rate of length-sorted batches of 32 run on
-    two threads.
-    A single text (a question) runs in the caller's thread, so concurrent requests do not queue behind each other.
+    two threads. A single text (a question) runs in the caller's thread, so concurrent requests do not queue
+    behind each other.
     """
 
     def __init__(
