@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -86,6 +86,19 @@ def safe_file_name(name: str) -> str:
     return cleaned[-120:]
 
 
+EXPORT_MAX_AGE_S = 3600  # exported conversations are deleted after this long (Gradio keeps its served copy)
+
+
+def _drop_older_than(folder: Path, seconds: float) -> None:
+    """Delete the entries of `folder` last changed more than `seconds` ago (other processes may race us)."""
+    for entry in folder.iterdir():
+        try:
+            if time.time() - entry.stat().st_mtime > seconds:
+                shutil.rmtree(entry)
+        except OSError:
+            continue
+
+
 class ChatApp:
     """The page's state shared by all sessions: the assistant(s), the upload folder and export files."""
 
@@ -95,8 +108,7 @@ class ChatApp:
         self.max_upload_mb = self.settings.max_upload_mb
         configured = self.settings.upload_dir
         self.upload_dir = Path(configured or Path(self.settings.index_dir) / "uploads").resolve()
-        self.export_dir = Path(tempfile.mkdtemp(prefix="assistant-export-"))
-        atexit.register(shutil.rmtree, self.export_dir, ignore_errors=True)
+        self.export_dir = Path(tempfile.gettempdir()) / "assistant-exports"
         self.default_mode = self.settings.generator
         self._write_lock = threading.Lock()
 
@@ -139,7 +151,9 @@ class ChatApp:
         yield [*chat, *messages], turns, gr.DownloadButton(value=self.export(turns), interactive=True)
 
     def export(self, turns: list[Turn]) -> str:
-        """Write the conversation as Markdown to a new file and return its path."""
+        """Write the conversation as Markdown to a new file and return its path; drops exports over an hour old."""
+        self.export_dir.mkdir(exist_ok=True)
+        _drop_older_than(self.export_dir, EXPORT_MAX_AGE_S)
         folder = Path(tempfile.mkdtemp(dir=self.export_dir))
         path = folder / f"conversation-{datetime.now():%Y-%m-%d-%H%M%S}.md"
         path.write_text(conversation_markdown(turns), encoding="utf-8")

@@ -65,6 +65,20 @@ def test_safe_file_name(name, expected):
     assert app.safe_file_name(name) == expected
 
 
+def test_old_exports_are_dropped_and_recent_ones_kept(tmp_path):
+    import os
+    import time
+
+    old, recent = tmp_path / "old", tmp_path / "recent"
+    for folder in (old, recent):
+        folder.mkdir()
+        (folder / "conversation.md").write_text("x")
+    long_ago = time.time() - 2 * app.EXPORT_MAX_AGE_S
+    os.utime(old, (long_ago, long_ago))
+    app._drop_older_than(tmp_path, app.EXPORT_MAX_AGE_S)
+    assert not old.exists() and (recent / "conversation.md").is_file()
+
+
 def test_answer_modes_add_the_configured_generator(tmp_path):
     assert app.answer_modes(Settings(index_dir=tmp_path)) == ["extractive"]
     assert app.answer_modes(Settings(index_dir=tmp_path, generator="openai")) == ["extractive", "openai"]
