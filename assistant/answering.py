@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.answer_types import answer_type, holds
 from assistant.citations import Sentence, cite, content_words, quotable, split_sentences
 from assistant.embeddings import Embedder
 from assistant.prompts import render
@@ -66,6 +67,19 @@ def score_sentences(
     return sorted(scored, key=lambda item: item.support, reverse=True)
 
 
+def answer_candidates(
+    question: str, hits: Sequence[Hit], embedder: Embedder, context: str | None = None
+) -> list[ScoredSentence]:
+    """The sentences an extractive answer may quote, best first.
+
+    Questions and orders to the assistant (injected into a document) are never quoted as answers; nor is a
+    sentence without a number when the question asks "how many", or without a date when it asks "when did".
+    """
+    kind = answer_type(question)
+    scored = score_sentences(question, hits, embedder, context)
+    return [item for item in scored if quotable(item.sentence.text) and holds(item.sentence.text, kind)]
+
+
 def _rarity(words: set[str], sentences: Sequence[set[str]]) -> dict[str, float]:
     """IDF of each question word among the candidate sentences: a word in every sentence tells little."""
     count = len(sentences)
@@ -86,9 +100,7 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
 
     def answer(self, question: str, hits: Sequence[Hit], context: str | None = None) -> Answer:
-        scored = score_sentences(question, hits, self.embedder, context)
-        # Questions and orders to the assistant (injected into a document) are never quoted as answers.
-        scored = [item for item in scored if quotable(item.sentence.text)]
+        scored = answer_candidates(question, hits, self.embedder, context)
         if not scored or scored[0].support < self.threshold:
             return refusal(question, hits)
         chosen = [scored[0]]
@@ -104,4 +116,4 @@ def best_support(scored: Sequence[ScoredSentence]) -> float:
     """The score the refusal threshold is compared with (0 when there is nothing to quote)."""
     return scored[0].support if scored else 0.0
 
-__all__ = ["ExtractiveAnswerer", "ScoredSentence", "best_support", "refusal", "score_sentences"]
+__all__ = ["ExtractiveAnswerer", "ScoredSentence", "answer_candidates", "best_support", "refusal", "score_sentences"]

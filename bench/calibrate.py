@@ -3,8 +3,9 @@
     .venv/bin/python bench/calibrate.py [--squad-limit N] [--features FILE]
 
 For every question of the seed set and of SQuAD-dev-a (its 294 paragraphs ingested as documents), retrieve the
-k passages `Assistant.ask` would, score every sentence with `answering.score_sentences`, and keep each candidate's
-three features (similarity, overlap, passage) and whether it holds a reference answer. The rest needs no model:
+k passages `Assistant.ask` would, score the sentences it may quote with `answering.answer_candidates`, and keep
+each candidate's three features (similarity, overlap, passage) and whether it holds a reference answer. The rest
+needs no model:
 
 - the threshold sweep: refusal precision/recall, answer accuracy (answered answerable questions whose answer holds a
   reference answer) and the criterion below, for thresholds 0.00-1.00;
@@ -54,7 +55,7 @@ def collect(assistant: Any, questions: list, name: str, article_of: dict[str, st
     records = []
     for question in tqdm(questions, desc=name, unit="question"):
         hits = assistant.retriever.retrieve(question.question, k)
-        scored = answering.score_sentences(question.question, hits, assistant.query_embedder)  # as `ask` does
+        scored = answering.answer_candidates(question.question, hits, assistant.query_embedder)  # as `ask` does
         rows = [[s.similarity, s.overlap, s.passage, float(contains_answer(s.sentence.text, question.answers))]
                 for s in scored]
         records.append({"set": name, "id": question.id, "article": article_of.get(question.id, name),
