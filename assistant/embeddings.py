@@ -142,6 +142,7 @@ def _load_sentence_transformer(model: str):
 
 
 ONNX_EXPORT_VERSION = 3  # bump when the exported graph changes, so cached exports are redone
+QUANTIZATION_VERSION = 2  # 1: feed-forward weights only; 2: attention projections too
 
 
 class OnnxEmbedder:
@@ -164,7 +165,8 @@ class OnnxEmbedder:
         threads: int | None = None,
     ) -> None:
         self.model = model
-        self.name = f"{model}+onnx-int8" if quantized else f"{model}+onnx"
+        # The name is recorded in the index: an index built by an earlier quantization is rebuilt, not mixed.
+        self.name = f"{model}+onnx-int8-q{QUANTIZATION_VERSION}" if quantized else f"{model}+onnx"
         self.quantized = quantized
         self.cache_dir = Path(cache_dir or Path.home() / ".cache" / "assistant").expanduser()
         self.threads = threads or os.cpu_count() or 1

@@ -35,7 +35,7 @@ def test_fake_embedder_is_deterministic_and_normalized():
     [
         ("torch", SentenceTransformerEmbedder, "all-MiniLM-L6-v2"),
         ("onnx", OnnxEmbedder, "all-MiniLM-L6-v2+onnx"),
-        ("onnx-int8", OnnxEmbedder, "all-MiniLM-L6-v2+onnx-int8"),
+        ("onnx-int8", OnnxEmbedder, "all-MiniLM-L6-v2+onnx-int8-q2"),
     ],
 )
 def test_the_builder_picks_the_backend_and_names_it(settings, backend, kind, name):
