@@ -5,15 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from assistant.embeddings import (
-    FakeEmbedder,
-    OnnxEmbedder,
-    SentenceTransformerEmbedder,
-    build_embedder,
-    export_onnx,
-    resolve_model_path,
-)
+from assistant.embeddings import FakeEmbedder, SentenceTransformerEmbedder, build_embedder, resolve_model_path
 from assistant.errors import ConfigurationError
+from assistant.onnx_embedder import OnnxEmbedder, export_onnx
 
 SENTENCES = [
     "NATO called on Russia to de-escalate.",
