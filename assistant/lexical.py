@@ -201,14 +201,6 @@ class LexicalIndex:
         """The k best (chunk id, score) pairs with a positive score, best first; only `sources` when given."""
         return self.query(query).top(k, sources)
 
-    def score(self, query: str, chunk_ids: Iterable[str]) -> dict[str, float]:
-        """The BM25 scores of some chunks (ids not in the index are left out)."""
-        return self.query(query).of(chunk_ids)
-
-    def ceiling(self, query: str) -> float:
-        """The highest score `query` can reach; dividing by it puts scores in 0..1 whatever the other results."""
-        return self.query(query).ceiling
-
     def _built(self):
         with self._lock:
             if self._matrix is None:
@@ -297,7 +289,7 @@ class LexicalScores:
     sources: np.ndarray
     scores: np.ndarray
     rows: dict[str, int]
-    ceiling: float
+    ceiling: float  # the highest score the query can reach: dividing by it puts scores in 0..1
 
     def top(self, k: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """The k best (chunk id, score) pairs with a positive score, best first; only `sources` when given."""

@@ -87,8 +87,8 @@ def test_search_can_be_restricted_to_sources():
 def test_ceiling_bounds_every_score(index):
     for query in ("harbour bell", "invoice ZX-4471 ZX-4471 paid", "sandals"):
         scores = index.query(query)
-        assert 0 < scores.scores.max() < scores.ceiling == index.ceiling(query)
-    assert index.ceiling("zeppelin") == 1.0
+        assert 0 < scores.scores.max() < scores.ceiling
+    assert index.query("zeppelin").ceiling == 1.0
 
 
 def test_add_replace_and_remove(index):

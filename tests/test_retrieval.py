@@ -110,7 +110,8 @@ def test_hybrid_scores_a_chunk_found_by_one_side_with_both(assistant):
     vector = assistant.embedder.embed([query])[0]
     hit = hybrid.retrieve(query, 1)[0]
     cosine = float(assistant.store.vectors([hit.chunk.id])[hit.chunk.id] @ vector)
-    words = assistant.lexical.score(query, [hit.chunk.id])[hit.chunk.id] / assistant.lexical.ceiling(query)
+    scores = assistant.lexical.query(query)
+    words = scores.of([hit.chunk.id])[hit.chunk.id] / scores.ceiling
     assert hit.score == pytest.approx(0.5 * cosine + 0.5 * words, abs=1e-5)
 
 
