@@ -3,21 +3,30 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export HF_HUB_OFFLINE := 1
-export TRANSFORMERS_OFFLINE := 1
-export GRADIO_ANALYTICS_ENABLED := False
-export ANONYMIZED_TELEMETRY := False
+DEV_STAMP := $(VENV)/.installed-dev
 # llama-cpp-python builds from source; its native build crashes in the AMX kernel on this kind of CPU.
 export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
-.PHONY: install browser index run test test-fast lint eval clean
+.PHONY: install install-dev local browser index run test test-fast lint format eval clean
 
+# What the chat page, the command line and the HTTP API need (no compiler: the local LLM is not built).
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[server]'
 	touch $(STAMP)
+
+# Everything the tests use, the local LLM generator among it (llama-cpp-python compiles for about 4-8 minutes).
+install-dev: $(DEV_STAMP)
+
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(DEV_STAMP)
+
+# The local LLM generator (--generator llama-cpp) for `make run`, without the test tools.
+local: install
+	$(BIN)/pip install --quiet -e '.[server,local]'
 
 index: install
 	$(BIN)/assistant ingest seeds --index index
@@ -29,18 +38,23 @@ run: index
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-test: install browser
+test: install-dev browser
 	$(BIN)/python -m pytest -q
 
-test-fast: install
+test-fast: install-dev
 	$(BIN)/python -m pytest -q -m "not integration and not browser"
 
-lint: install
-	$(BIN)/ruff check assistant tests app.py
+lint: install-dev
+	$(BIN)/ruff check assistant tests bench app.py
+	$(BIN)/ruff format --check assistant tests bench app.py
+
+format: install-dev
+	$(BIN)/ruff format assistant tests bench app.py
+	$(BIN)/ruff check --fix assistant tests bench app.py
 
 # The seed question set through the real assistant; the report goes to reports/seeds/.
 eval: index
 	$(BIN)/assistant eval tests/data/seed_questions.jsonl --index index --report reports/seeds
 
 clean:
-	rm -rf $(VENV) index/chroma.sqlite3 index/*-*-*-*-* .pytest_cache
+	rm -rf $(VENV) index/chroma.sqlite3 index/*-*-*-*-* index/*.npz .pytest_cache

@@ -9,8 +9,8 @@ __all__ = ["Answer", "Assistant", "Citation", "Settings"]
 
 if TYPE_CHECKING:
     from assistant.assistant import Assistant
-    from assistant.config import Settings
-    from assistant.types import Answer, Citation
+    from assistant.core.config import Settings
+    from assistant.core.types import Answer, Citation
 
 
 def __getattr__(name: str):
@@ -20,11 +20,11 @@ def __getattr__(name: str):
 
         return Assistant
     if name == "Settings":
-        from assistant.config import Settings
+        from assistant.core.config import Settings
 
         return Settings
     if name in ("Answer", "Citation"):
-        from assistant import types
+        from assistant.core import types
 
         return getattr(types, name)
     raise AttributeError(f"module 'assistant' has no attribute {name!r}")

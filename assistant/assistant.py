@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from assistant.answering import ExtractiveAnswerer
-from assistant.config import Settings
-from assistant.conversation import expand_followup
-from assistant.embeddings import CachingEmbedder, Embedder, build_embedder
-from assistant.errors import IndexNotFoundError, InvalidQuestionError
-from assistant.generation import GenerativeAnswerer
-from assistant.ingest import ingest, remove_document
-from assistant.lexical import LexicalIndex, lexical_index_for
-from assistant.retrieval import DenseRetriever, HybridRetriever, LexicalRetriever, Retriever
-from assistant.store import ChromaStore
-from assistant.types import Answer, IngestReport
+from assistant.answering.chat_models import check_generator
+from assistant.answering.conversation import expand_followup, normalize_history
+from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.generative import GenerativeAnswerer
+from assistant.core.config import Settings, check_k
+from assistant.core.errors import IndexNotFoundError, InvalidQuestionError
+from assistant.core.types import Answer, DocumentRecord, IngestReport
+from assistant.documents.ingest import ingest, ingest_texts, remove_document
+from assistant.embedding.base import Embedder
+from assistant.embedding.build import build_embedder
+from assistant.embedding.cache import CachingEmbedder
+from assistant.retrieval.lexical import LexicalIndex, lexical_index_for
+from assistant.retrieval.retrievers import DenseRetriever, HybridRetriever, LexicalRetriever, Retriever
+from assistant.retrieval.store import ChromaStore
 
 
 class Assistant:
@@ -55,22 +58,20 @@ class Assistant:
             case "bm25":
                 return LexicalRetriever(self.store, self.lexical)
             case "hybrid":
-                return HybridRetriever(
-                    self.store, self.query_embedder, self.lexical, self.settings.hybrid_dense_weight
-                )
+                return HybridRetriever(self.store, self.query_embedder, self.lexical, self.settings.hybrid_dense_weight)
 
     # -- documents --------------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path | str], progress: bool | None = None) -> IngestReport:
         """Add new and changed files under `paths` to the index; remove files that vanished from them."""
         return ingest(paths, self.store, self.embedder, self.settings, progress=progress, lexical=self.lexical)
 
-    def documents(self) -> list[dict[str, Any]]:
-        """The ingested documents: `{"id", "source", "chunks"}`, sorted by source."""
-        records = self.store.file_records()
-        return sorted(
-            ({"id": path, "source": record["source"], "chunks": record["chunks"]} for path, record in records.items()),
-            key=lambda document: document["source"],
-        )
+    def ingest_texts(self, texts: Iterable[tuple[str, str, str]], progress: bool | None = None) -> IngestReport:
+        """Make the index hold exactly these `(id, source, text)` documents (a benchmark corpus held in memory)."""
+        return ingest_texts(texts, self.store, self.embedder, self.settings, progress=progress, lexical=self.lexical)
+
+    def documents(self) -> list[DocumentRecord]:
+        """The ingested documents, sorted by source name."""
+        return sorted(self.store.file_records().values(), key=lambda record: (record.source, record.id))
 
     def remove_document(self, document_id: str) -> int:
         """Remove an ingested document by id (its path); returns the chunks removed."""
@@ -83,6 +84,10 @@ class Assistant:
         return removed
 
     # -- questions --------------------------------------------------------------------------------
+    def generators(self) -> list[str]:
+        """The answer generators a request may choose: the configured one, then the extractive answerer."""
+        return list(dict.fromkeys([self.settings.generator, "extractive"]))
+
     def ask(
         self,
         question: str,
@@ -96,12 +101,39 @@ class Assistant:
         `generator` (default: `settings.generator`) is "extractive" or an LLM: llama-cpp, openai, ollama.
         """
         started = time.perf_counter()
-        question = self.validate_question(question)
-        self.ensure_index()
-        name = generator or self.settings.generator
+        question, name = self._checked(question, k, generator)
         if name != "extractive":
             return self.generative.answer(name, question, history, k, sources)
-        query = expand_followup(question, history)
+        return self._extract(question, history, k, sources, started)
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+        generator: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield the answer text as it is produced, then the final Answer with its citations."""
+        started = time.perf_counter()
+        question, name = self._checked(question, k, generator)
+        if name != "extractive":
+            yield from self.generative.stream(name, question, history, k, sources)
+            return
+        answer = self._extract(question, history, k, sources, started)
+        yield answer.text
+        yield answer
+
+    def _extract(
+        self,
+        question: str,
+        history: Sequence[Any] | None,
+        k: int | None,
+        sources: Sequence[str] | None,
+        started: float,
+    ) -> Answer:
+        """The extractive answer: quotes from the retrieved passages, or a refusal."""
+        query = expand_followup(question, normalize_history(history))
         hits = self.retriever.retrieve(query, k or self.settings.k, sources)
         retrieved = time.perf_counter()
         answer = self.extractive.answer(question, hits, context=query)
@@ -109,19 +141,13 @@ class Assistant:
         timings = {"retrieve": retrieved - started, "answer": finished - retrieved, "total": finished - started}
         return replace(answer, timings=timings)
 
-    def stream(
-        self, question: str, history: Sequence[Any] | None = None, **options: Any
-    ) -> Iterator[str | Answer]:
-        """Yield the answer text as it is produced, then the final Answer with its citations."""
-        name = options.pop("generator", None) or self.settings.generator
-        if name != "extractive":
-            question = self.validate_question(question)
-            self.ensure_index()
-            yield from self.generative.stream(name, question, history, **options)
-            return
-        answer = self.ask(question, history, generator="extractive", **options)
-        yield answer.text
-        yield answer
+    def _checked(self, question: str, k: int | None, generator: str | None) -> tuple[str, str]:
+        """The question stripped and the generator's name, once the question, `k` and the index are checked."""
+        question = self.validate_question(question)
+        check_k(k)
+        name = check_generator(generator or self.settings.generator)
+        self.ensure_index()
+        return question, name
 
     # -- LangChain --------------------------------------------------------------------------------
     def as_retriever(self, k: int | None = None, sources: Sequence[str] | None = None) -> Any:
@@ -156,6 +182,4 @@ class Assistant:
                 f"No index at {where}. Build it with `assistant ingest PATH --index {where}` (or `make index`)."
             )
         if self.store.count() == 0:
-            raise IndexNotFoundError(
-                f"The index at {where} holds no documents. Add some with `assistant ingest PATH`."
-            )
+            raise IndexNotFoundError(f"The index at {where} holds no documents. Add some with `assistant ingest PATH`.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, default=None, help="only the first N questions")
     evaluate.add_argument("--report", type=Path, default=None, help="write report.md, results.jsonl and plots here")
     evaluate.add_argument(
-        "--compare", type=Path, nargs="+", metavar="DIR",
+        "--compare",
+        type=Path,
+        nargs="+",
+        metavar="DIR",
         help="put earlier reports side by side (with --report, this run too)",
     )
     _add_common(evaluate)
@@ -65,9 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="address to bind (default: ASSISTANT_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.add_argument("--no-ui", action="store_true", help="serve the API only, without the Gradio page")
-    serve.add_argument(
-        "--index", type=Path, default=None, help="index folder (default: ASSISTANT_INDEX_DIR or index/)"
-    )
+    serve.add_argument("--index", type=Path, default=None, help="index folder (default: ASSISTANT_INDEX_DIR or index/)")
     serve.set_defaults(handler=_serve)
     return parser
 
@@ -81,16 +81,17 @@ def _add_common(command: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
+    logging.basicConfig(  # -v: every step with its source; otherwise warnings only, as plain sentences
         level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
+        format="%(levelname)s %(name)s: %(message)s" if args.verbose else "%(message)s",
         stream=sys.stderr,
     )
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from pydantic import ValidationError
 
-    from assistant.errors import AssistantError
+    from assistant.core.errors import AssistantError
+    from assistant.embedding.base import use_offline_environment
+
+    use_offline_environment()
 
     try:
         return args.handler(args)
@@ -104,14 +105,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _assistant(args: argparse.Namespace):
     from assistant.assistant import Assistant
-    from assistant.config import Settings
+    from assistant.core.config import Settings
 
     overrides = {"index_dir": args.index} if args.index else {}
     return Assistant.from_settings(Settings(**overrides))
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    report = _assistant(args).ingest(args.paths, progress=None if not args.json else None)
+    report = _assistant(args).ingest(args.paths)
     if args.json:
         print(json.dumps(report.to_dict()))
     else:
@@ -126,10 +127,6 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from assistant.errors import InvalidQuestionError
-
-    if args.k is not None and not 1 <= args.k <= 50:
-        raise InvalidQuestionError(f"--k must be between 1 and 50; got {args.k}.")
     answer = _assistant(args).ask(args.question, k=args.k, sources=args.sources, generator=args.generator)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
@@ -145,7 +142,7 @@ def _ask(args: argparse.Namespace) -> int:
         for citation in answer.citations:
             page = f", page {citation.page}" if citation.page else ""
             print(f"  [{citation.n}] {citation.source}{page}, characters {citation.start}-{citation.end}")
-            print(f"      \"{citation.quote}\"")
+            print(f'      "{citation.quote}"')
     elif answer.passages:
         print("\nClosest passages:")
         for hit in answer.passages[:3]:
@@ -155,7 +152,7 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from assistant.server import serve
+    from assistant.api.server import serve
 
     assistant = _assistant(args)
     serve(assistant, host=args.host or assistant.settings.host, port=args.port, ui=not args.no_ui)
@@ -163,9 +160,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from assistant.errors import EvaluationDataError
-    from assistant.evaluation import evaluate, load_questions, summarize
-    from assistant.reports import compare_reports, summary_table, write_report
+    from assistant.core.config import check_k
+    from assistant.core.errors import EvaluationDataError
+    from assistant.evaluation.questions import evaluate, load_questions, summarize
+    from assistant.evaluation.reports import compare_reports, summary_table, write_report
 
     if args.questions is None:
         if not args.compare:
@@ -175,8 +173,7 @@ def _eval(args: argparse.Namespace) -> int:
         return 0
     if args.compare and args.report is None:
         raise EvaluationDataError("--compare with a question set needs --report DIR, where this run is written.")
-    if args.k is not None and not 1 <= args.k <= 50:
-        raise EvaluationDataError(f"--k must be between 1 and 50; got {args.k}.")
+    check_k(args.k)
     questions, problems = load_questions(args.questions)
     questions = questions[: args.limit] if args.limit else questions
     overrides = {key: value for key, value in (("index_dir", args.index), ("generator", args.generator)) if value}
@@ -200,7 +197,7 @@ def _eval_retrieval(args: argparse.Namespace) -> int:
     import tempfile
 
     from assistant.assistant import Assistant
-    from assistant.evaluation import evaluate_retrieval, load_beir, write_trec_run
+    from assistant.evaluation.beir import evaluate_retrieval, load_beir, write_trec_run
 
     data = load_beir(args.beir_dir, args.split, args.limit)
     with tempfile.TemporaryDirectory(prefix="assistant-beir-") as scratch:
@@ -209,8 +206,13 @@ def _eval_retrieval(args: argparse.Namespace) -> int:
         assistant = Assistant.from_settings(index_dir=index, chroma_url=None, collection="beir")
         summary, run = evaluate_retrieval(assistant, data)
     settings = assistant.settings
-    summary = {"benchmark": args.beir_dir.resolve().name, "split": args.split, "retrieval": settings.retrieval,
-               "embedding_model": settings.embedding_model, **summary}
+    summary = {
+        "benchmark": args.beir_dir.resolve().name,
+        "split": args.split,
+        "retrieval": settings.retrieval,
+        "embedding_model": settings.embedding_model,
+        **summary,
+    }
     if args.run_file:
         write_trec_run(run, args.run_file)
     if args.json:

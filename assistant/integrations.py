@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Required
+from typing import Any, Protocol, Required
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
-from langchain_core.messages import BaseMessage
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import ConfigDict, Field
 from typing_extensions import TypedDict  # pydantic needs this TypedDict before Python 3.12
 
-from assistant.types import Hit
+from assistant.core.config import MAX_K
+from assistant.core.types import Answer, Hit
 
-if TYPE_CHECKING:
-    from assistant.assistant import Assistant
 
-_ROLES = {"human": "user", "ai": "assistant"}
+class QuestionAnswerer(Protocol):
+    """What the adapters need of the Assistant (so this module does not import the facade that imports it)."""
+
+    settings: Any
+    retriever: Any
+
+    def validate_question(self, question: str) -> str: ...
+
+    def ask(
+        self,
+        question: str,
+        history: Any = None,
+        k: int | None = None,
+        sources: Any = None,
+        generator: str | None = None,
+    ) -> Answer: ...
 
 
 class AssistantInput(TypedDict, total=False):
@@ -36,8 +48,8 @@ class AssistantRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    assistant: Any = Field(description="The Assistant whose index is searched.")
-    k: int | None = Field(None, ge=1, le=50, description="Passages returned (default: the assistant's k).")
+    assistant: Any = Field(description="The Assistant (a QuestionAnswerer) whose index is searched.")
+    k: int | None = Field(None, ge=1, le=MAX_K, description="Passages returned (default: the assistant's k).")
     sources: list[str] | None = Field(None, description="Only search these documents (source names).")
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
@@ -61,7 +73,7 @@ def to_document(hit: Hit) -> Document:
     return Document(page_content=chunk.text, metadata=metadata, id=chunk.id)
 
 
-def assistant_runnable(assistant: Assistant) -> Runnable[AssistantInput, dict[str, Any]]:
+def assistant_runnable(assistant: QuestionAnswerer) -> Runnable[AssistantInput, dict[str, Any]]:
     """A Runnable: `{"question", "history"?, "k"?, "sources"?}` (or a bare question) in, the Answer dict out."""
 
     def ask(inputs: AssistantInput) -> dict[str, Any]:
@@ -71,26 +83,14 @@ def assistant_runnable(assistant: Assistant) -> Runnable[AssistantInput, dict[st
             raise TypeError(f"The input must be a question or a dict with a 'question' key; got {inputs!r}.")
         answer = assistant.ask(
             inputs["question"],
-            history=to_history(inputs.get("history")),
+            history=inputs.get("history"),
             k=inputs.get("k"),
             sources=inputs.get("sources"),
-            **({"generator": inputs["generator"]} if inputs.get("generator") else {}),
+            generator=inputs.get("generator"),
         )
         return answer.to_dict()
 
     return RunnableLambda(ask, name="assistant").with_types(input_type=AssistantInput, output_type=dict[str, Any])
 
 
-def to_history(history: Sequence[Any] | None) -> list[Any]:
-    """History for `Assistant.ask`: LangChain messages become `{"role", "content"}` dicts; other items pass through."""
-    converted: list[Any] = []
-    for item in history or []:
-        if isinstance(item, BaseMessage):
-            if item.type in _ROLES:
-                converted.append({"role": _ROLES[item.type], "content": str(item.text)})
-        else:
-            converted.append(item)
-    return converted
-
-
-__all__ = ["AssistantInput", "AssistantRetriever", "assistant_runnable", "to_document", "to_history"]
+__all__ = ["AssistantInput", "QuestionAnswerer", "AssistantRetriever", "assistant_runnable", "to_document"]

@@ -3,7 +3,7 @@
     .venv/bin/python bench/calibrate.py [--squad-limit N] [--features FILE]
 
 For every question of the seed set and of SQuAD-dev-a (its 294 paragraphs ingested as documents), retrieve the
-k passages `Assistant.ask` would, score the sentences it may quote with `answering.answer_candidates`, and keep
+k passages `Assistant.ask` would, score the sentences it may quote with `extractive.answer_candidates`, and keep
 each candidate's three features (similarity, overlap, passage) and whether it holds a reference answer. The rest
 needs no model:
 
@@ -36,14 +36,23 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from squad import SQUAD, build_index, load_squad  # noqa: E402
 
-from assistant import answering  # noqa: E402
-from assistant.config import Settings  # noqa: E402
-from assistant.evaluation import load_questions  # noqa: E402
-from assistant.metrics import contains_answer  # noqa: E402
+from assistant.answering import extractive, scoring  # noqa: E402
+from assistant.core.config import Settings  # noqa: E402
+from assistant.evaluation.metrics import contains_answer  # noqa: E402
+from assistant.evaluation.questions import load_questions  # noqa: E402
 
-CURRENT = np.array([answering.SIMILARITY_WEIGHT, answering.OVERLAP_WEIGHT, answering.PASSAGE_WEIGHT])
-FIGURES = ("threshold", "accuracy", "refusal_precision", "refusal_recall", "answer_accuracy", "answered_right",
-           "false_refusals", "balanced_accuracy", "decision_macro_f1")
+CURRENT = np.array([scoring.SIMILARITY_WEIGHT, scoring.OVERLAP_WEIGHT, scoring.PASSAGE_WEIGHT])
+FIGURES = (
+    "threshold",
+    "accuracy",
+    "refusal_precision",
+    "refusal_recall",
+    "answer_accuracy",
+    "answered_right",
+    "false_refusals",
+    "balanced_accuracy",
+    "decision_macro_f1",
+)
 THRESHOLDS = np.round(np.arange(0.0, 1.0001, 0.005), 3)
 
 
@@ -55,11 +64,20 @@ def collect(assistant: Any, questions: list, name: str, article_of: dict[str, st
     records = []
     for question in tqdm(questions, desc=name, unit="question"):
         hits = assistant.retriever.retrieve(question.question, k)
-        scored = answering.answer_candidates(question.question, hits, assistant.query_embedder)  # as `ask` does
-        rows = [[s.similarity, s.overlap, s.passage, float(contains_answer(s.sentence.text, question.answers))]
-                for s in scored]
-        records.append({"set": name, "id": question.id, "article": article_of.get(question.id, name),
-                        "answerable": question.answerable, "candidates": rows})
+        scored = extractive.answer_candidates(question.question, hits, assistant.query_embedder)  # as `ask` does
+        rows = [
+            [s.similarity, s.overlap, s.passage, float(contains_answer(s.sentence.text, question.answers))]
+            for s in scored
+        ]
+        records.append(
+            {
+                "set": name,
+                "id": question.id,
+                "article": article_of.get(question.id, name),
+                "answerable": question.answerable,
+                "candidates": rows,
+            }
+        )
     return records
 
 
@@ -72,8 +90,10 @@ def gather(squad_limit: int | None) -> list[dict]:
         questions, _ = load_questions(ROOT / "tests" / "data" / "seed_questions.jsonl")
         records = collect(seeds, questions, "seeds", {}, seeds.settings.k)
         passages, squad_questions = load_squad(SQUAD, squad_limit)
-        article_of = {json.loads(line)["id"]: json.loads(line)["passage_id"].split("#")[0]
-                      for line in (SQUAD / "qa.jsonl").open(encoding="utf-8")}
+        article_of = {
+            json.loads(line)["id"]: json.loads(line)["passage_id"].split("#")[0]
+            for line in (SQUAD / "qa.jsonl").open(encoding="utf-8")
+        }
         squad, _ = build_index(passages, Path(folder) / "squad")
         records += collect(squad, squad_questions, "squad", article_of, squad.settings.k)
     return records
@@ -102,7 +122,7 @@ class Arrays:
         order = np.argsort(-support, axis=1, kind="stable")
         rows = np.arange(len(support))
         best, second = support[rows, order[:, 0]], support[rows, order[:, 1]]
-        joined = np.isfinite(second) & (second >= best - answering.EXTRA_SENTENCE_MARGIN)
+        joined = np.isfinite(second) & (second >= best - extractive.EXTRA_SENTENCE_MARGIN)
         holds = self.holds[rows, order[:, 0]] | (joined & self.holds[rows, order[:, 1]])
         return np.where(np.isfinite(best), best, 0.0), holds & self.valid.any(axis=1)
 
@@ -144,8 +164,9 @@ def sweep(sets: dict[str, Arrays], weights: np.ndarray, bias: float = 0.0) -> di
         support, holds = arrays.answers(weights, bias)
         curves[name] = [figures(support, holds, arrays.answerable, t) for t in THRESHOLDS]
     keys = list(curves[next(iter(sets))][0])
-    curves["mean"] = [{key: float(np.mean([curves[name][i][key] for name in sets])) for key in keys}
-                      for i in range(len(THRESHOLDS))]
+    curves["mean"] = [
+        {key: float(np.mean([curves[name][i][key] for name in sets])) for key in keys} for i in range(len(THRESHOLDS))
+    ]
     return curves
 
 
@@ -192,22 +213,32 @@ def compare_weights(records: list[dict]) -> dict[str, Any]:
     """Current, grid and logistic weights; threshold chosen on half the SQuAD articles + seeds, scored on the rest."""
     articles = list(dict.fromkeys(r["article"] for r in records if r["set"] == "squad"))
     train_articles = set(articles[::2])
-    pick = {"seeds": lambda r: r["set"] == "seeds",
-            "squad_train": lambda r: r["set"] == "squad" and r["article"] in train_articles,
-            "squad_test": lambda r: r["set"] == "squad" and r["article"] not in train_articles}
+    pick = {
+        "seeds": lambda r: r["set"] == "seeds",
+        "squad_train": lambda r: r["set"] == "squad" and r["article"] in train_articles,
+        "squad_test": lambda r: r["set"] == "squad" and r["article"] not in train_articles,
+    }
     sets = {name: Arrays([r for r in records if rule(r)]) for name, rule in pick.items()}
-    candidates = {"current": CURRENT, "grid": grid_weights(sets["squad_train"]),
-                  "logistic": logistic_weights(sets["squad_train"])}
-    result: dict[str, Any] = {"train_articles": sorted(train_articles),
-                              "test_articles": [a for a in articles if a not in train_articles]}
+    candidates = {
+        "current": CURRENT,
+        "grid": grid_weights(sets["squad_train"]),
+        "logistic": logistic_weights(sets["squad_train"]),
+    }
+    result: dict[str, Any] = {
+        "train_articles": sorted(train_articles),
+        "test_articles": [a for a in articles if a not in train_articles],
+    }
     for name, weights in candidates.items():
         curves = sweep({"seeds": sets["seeds"], "squad_train": sets["squad_train"]}, weights)
         threshold = best(curves["mean"])["threshold"]
         held_out = sweep({"squad_test": sets["squad_test"], "seeds": sets["seeds"]}, weights)
-        result[name] = {"weights": [round(float(w), 3) for w in weights], "threshold": threshold,
-                        "squad_test": at(held_out["squad_test"], threshold), "seeds": at(held_out["seeds"], threshold),
-                        "threshold_free": {part: ranking_figures(sets[part], weights)
-                                           for part in ("squad_test", "seeds")}}
+        result[name] = {
+            "weights": [round(float(w), 3) for w in weights],
+            "threshold": threshold,
+            "squad_test": at(held_out["squad_test"], threshold),
+            "seeds": at(held_out["seeds"], threshold),
+            "threshold_free": {part: ranking_figures(sets[part], weights) for part in ("squad_test", "seeds")},
+        }
     return result
 
 
@@ -231,13 +262,19 @@ def plot(curves: dict[str, list[dict]], current: float, chosen: float, path: Pat
     import matplotlib.pyplot as plt
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
-    for (name, curve), color in zip(((n, c) for n, c in curves.items() if n != "mean"), ("#4c72b0", "#dd8452"),
-                                    strict=False):
+    for (name, curve), color in zip(
+        ((n, c) for n, c in curves.items() if n != "mean"), ("#4c72b0", "#dd8452"), strict=False
+    ):
         answering_some = [p for p in curve if p["answered_right"] > 0 or p["answer_accuracy"] > 0]
         x = [p["refusal_recall"] for p in answering_some]
         left.plot(x, [p["answer_accuracy"] for p in answering_some], color=color, label=f"{name}: answer accuracy")
-        left.plot(x, [p["answered_right"] for p in answering_some], color=color, linestyle="--",
-                  label=f"{name}: answerable answered right")
+        left.plot(
+            x,
+            [p["answered_right"] for p in answering_some],
+            color=color,
+            linestyle="--",
+            label=f"{name}: answerable answered right",
+        )
         right.plot(THRESHOLDS, [p["accuracy"] for p in curve], color=color, label=f"{name}: accuracy")
         for threshold, marker in ((current, "o"), (chosen, "*")):
             point = at(curve, threshold)
@@ -259,8 +296,10 @@ def row(label: str, point: dict) -> str:
     return f"| {label} | {point['threshold']:.3f} | " + " | ".join(f"{point[key]:.3f}" for key in keys) + " |"
 
 
-HEADER = ("| set | threshold | accuracy | refusal P | refusal R | answer accuracy | answerable right "
-          "| false refusals |\n|---|---:|---:|---:|---:|---:|---:|---:|")
+HEADER = (
+    "| set | threshold | accuracy | refusal P | refusal R | answer accuracy | answerable right "
+    "| false refusals |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+)
 
 
 def _json(result: dict[str, Any], curves: dict[str, list[dict]]) -> str:
@@ -268,7 +307,9 @@ def _json(result: dict[str, Any], curves: dict[str, list[dict]]) -> str:
     rounded = json.loads(json.dumps(result), parse_float=lambda value: round(float(value), 4))
     columns = {"threshold": THRESHOLDS.tolist()} | {
         f"{name}.{key}": [round(point[key], 4) for point in curve]
-        for name, curve in curves.items() for key in FIGURES if key != "threshold"
+        for name, curve in curves.items()
+        for key in FIGURES
+        if key != "threshold"
     }
     body = ",\n".join(f"  {json.dumps(key)}: {json.dumps(values)}" for key, values in columns.items())
     return json.dumps(rounded, indent=1)[:-2] + ',\n "curves": {\n' + body + "\n }\n}\n"
@@ -296,30 +337,44 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     png = args.out.with_suffix(".png")
     plot(curves, current, chosen, png)
-    result = {"criterion": "accuracy (right answer or right refusal), mean of seeds and squad", "retrieval": retrieval,
-              "weights": CURRENT.tolist(), "current_threshold": current, "chosen_threshold": chosen,
-              "best_threshold_by": alternatives,
-              "questions": {name: len(arrays.answerable) for name, arrays in sets.items()},
-              "at_current": {name: at(curve, current) for name, curve in curves.items()},
-              "at_chosen": {name: at(curve, chosen) for name, curve in curves.items()},
-              "weight_comparison": weights}
+    result = {
+        "criterion": "accuracy (right answer or right refusal), mean of seeds and squad",
+        "retrieval": retrieval,
+        "weights": CURRENT.tolist(),
+        "current_threshold": current,
+        "chosen_threshold": chosen,
+        "best_threshold_by": alternatives,
+        "questions": {name: len(arrays.answerable) for name, arrays in sets.items()},
+        "at_current": {name: at(curve, current) for name, curve in curves.items()},
+        "at_chosen": {name: at(curve, chosen) for name, curve in curves.items()},
+        "weight_comparison": weights,
+    }
     args.out.write_text(_json(result, curves), encoding="utf-8")
-    print(f"Threshold ({retrieval} retrieval, current weights {CURRENT.tolist()}); criterion: {result['criterion']}"
-          f"\n\n{HEADER}")
+    print(
+        f"Threshold ({retrieval} retrieval, current weights {CURRENT.tolist()}); criterion: {result['criterion']}"
+        f"\n\n{HEADER}"
+    )
     for label, threshold in (("current", current), ("chosen", chosen)):
         for name in curves:
             print(row(f"{name} @ {label}", at(curves[name], threshold)))
     print(f"\nbest threshold by other criteria: {alternatives}")
-    print(f"\nWeights: threshold chosen on SQuAD articles {weights['train_articles']} + seeds; "
-          f"scored on held-out {weights['test_articles']} (and seeds)\n\n{HEADER}")
+    print(
+        f"\nWeights: threshold chosen on SQuAD articles {weights['train_articles']} + seeds; "
+        f"scored on held-out {weights['test_articles']} (and seeds)\n\n{HEADER}"
+    )
     for name in ("current", "grid", "logistic"):
         for part in ("squad_test", "seeds"):
             print(row(f"{name} {weights[name]['weights']} {part}", weights[name][part]))
     print("\nThreshold-free (right answer if never refusing; ROC AUC of the support for answerable vs unanswerable):")
     for name in ("current", "grid", "logistic"):
         figures_of = weights[name]["threshold_free"].items()
-        print(f"  {name:<9}" + "".join(f"  {part}: top answer right {v['top_answer_right']:.3f}, "
-                                       f"AUC {v['refusal_auc']:.3f}" for part, v in figures_of))
+        print(
+            f"  {name:<9}"
+            + "".join(
+                f"  {part}: top answer right {v['top_answer_right']:.3f}, AUC {v['refusal_auc']:.3f}"
+                for part, v in figures_of
+            )
+        )
     print(f"\nchosen threshold {chosen:.3f} (current {current}); written to {args.out} and {png}")
 
 

@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from assistant.answering.chat_models import packaged_gguf_path  # noqa: E402
 from assistant.assistant import Assistant  # noqa: E402
-from assistant.config import Settings  # noqa: E402
-from assistant.errors import GeneratorUnavailableError  # noqa: E402
-from assistant.generators import packaged_gguf_path  # noqa: E402
+from assistant.core.config import Settings  # noqa: E402
+from assistant.core.errors import GeneratorUnavailableError  # noqa: E402
 
 
 def main() -> None:
@@ -49,15 +49,24 @@ def main() -> None:
         assistant.ingest([ROOT / "seeds"], progress=False)
         for name in args.generators or ["llama-cpp", "openai"]:
             with serving(name, settings) as overrides:
-                target = Assistant(Settings(**{**settings.model_dump(), **overrides}), assistant.store,
-                                   assistant.embedder)
+                target = Assistant(
+                    Settings(**{**settings.model_dump(), **overrides}), assistant.store, assistant.embedder
+                )
                 results[name] = run(target, name, questions)
     summary = {name: result["summary"] for name, result in results.items()}
     print(table(summary))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                                                "load": os.getloadavg()}, "max_tokens": args.max_tokens,
-                                    "results": results}, indent=2, ensure_ascii=False))
+    args.out.write_text(
+        json.dumps(
+            {
+                "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg()},
+                "max_tokens": args.max_tokens,
+                "results": results,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
     print(f"wrote {args.out}", file=sys.stderr)
 
 
@@ -70,9 +79,27 @@ def serving(name: str, settings: Settings) -> Iterator[dict]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf_path()), "--host", "127.0.0.1",
-               "--port", str(port), "--model_alias", "smollm2", "--n_threads", "1", "--n_threads_batch", "1",
-               "--n_ctx", "4096", "--seed", "42"]
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(packaged_gguf_path()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--model_alias",
+        "smollm2",
+        "--n_threads",
+        "1",
+        "--n_threads_batch",
+        "1",
+        "--n_ctx",
+        "4096",
+        "--seed",
+        "42",
+    ]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
@@ -103,19 +130,38 @@ def run(assistant: Assistant, name: str, questions: list[dict]) -> dict:
         try:
             answer = assistant.ask(question["question"], generator=name)
         except GeneratorUnavailableError as error:  # a timeout: recorded, and the run goes on
-            rows.append({"id": question["id"], "answerable": question["answerable"], "error": str(error),
-                         "seconds": round(time.perf_counter() - started, 3), "verdicts": [], "refused": True,
-                         "found": False})
+            rows.append(
+                {
+                    "id": question["id"],
+                    "answerable": question["answerable"],
+                    "error": str(error),
+                    "seconds": round(time.perf_counter() - started, 3),
+                    "verdicts": [],
+                    "refused": True,
+                    "found": False,
+                }
+            )
             print(f"{name} {question['id']} error: {error}", file=sys.stderr, flush=True)
             continue
         seconds = time.perf_counter() - started
         verdicts = [sentence.status for sentence in answer.sentences or []]
         found = any(expected.lower() in answer.text.lower() for expected in question["answers"])
-        rows.append({"id": question["id"], "answerable": question["answerable"], "seconds": round(seconds, 3),
-                     "refused": answer.refused, "found": found and not answer.refused, "verdicts": verdicts,
-                     **answer.to_dict()})
-        print(f"{name} {question['id']} {seconds:5.1f}s {'refused' if answer.refused else 'answered'} {verdicts}",
-              file=sys.stderr, flush=True)
+        rows.append(
+            {
+                "id": question["id"],
+                "answerable": question["answerable"],
+                "seconds": round(seconds, 3),
+                "refused": answer.refused,
+                "found": found and not answer.refused,
+                "verdicts": verdicts,
+                **answer.to_dict(),
+            }
+        )
+        print(
+            f"{name} {question['id']} {seconds:5.1f}s {'refused' if answer.refused else 'answered'} {verdicts}",
+            file=sys.stderr,
+            flush=True,
+        )
     verdicts = [verdict for row in rows for verdict in row["verdicts"]]
     shown = [verdict for verdict in verdicts if verdict != "removed"]
     answerable = [row for row in rows if row["answerable"]]

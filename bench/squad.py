@@ -3,7 +3,7 @@
     .venv/bin/python bench/squad.py [--limit N] [--threshold T] [--k K]
 
 Indexes ../shared/data/squad2-dev-a/passages.jsonl (one document per paragraph, "title\\n\\ntext") in a
-temporary index, asks every question with `Assistant.ask`, scores the answers with `assistant.evaluation`,
+temporary index, asks every question with `Assistant.ask`, scores the answers with `assistant.evaluation.questions`,
 prints a table and writes bench/results/squad.json.
 """
 
@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "data" / "squad2-dev-a"
 sys.path.insert(0, str(ROOT))
 
-from assistant.evaluation import Question, evaluate, summarize  # noqa: E402
-from assistant.reports import summary_table  # noqa: E402
+from assistant.evaluation.questions import Question, evaluate, summarize  # noqa: E402
+from assistant.evaluation.reports import summary_table  # noqa: E402
 
 
 def file_name(passage_id: str) -> str:
@@ -40,24 +40,32 @@ def load_squad(folder: Path = SQUAD, limit: int | None = None) -> tuple[list[dic
     for line in (folder / "qa.jsonl").open(encoding="utf-8"):
         record = json.loads(line)
         answerable = not record["is_impossible"]
-        questions.append(Question(
-            record["id"], record["question"].strip(), tuple(record["answers"]) if answerable else (), answerable,
-            (file_name(record["passage_id"]),) if answerable else (),
-        ))
+        questions.append(
+            Question(
+                record["id"],
+                record["question"].strip(),
+                tuple(record["answers"]) if answerable else (),
+                answerable,
+                (file_name(record["passage_id"]),) if answerable else (),
+            )
+        )
     return passages, questions[:limit] if limit else questions
 
 
 def build_index(passages: list[dict[str, Any]], folder: Path, **settings: Any):
     """Index one document per paragraph ("title\\n\\ntext", source `<id>.txt`) in `folder`, chunked as ingest does."""
     from assistant.assistant import Assistant
-    from assistant.evaluation import index_corpus
+    from assistant.evaluation.beir import index_corpus
 
     assistant = Assistant.from_settings(index_dir=folder / "index", chroma_url=None, **settings)
     started = time.perf_counter()
     # Batched embedding (evaluation.index_corpus) rather than one ingest per file: same chunks, several times faster.
     chunks = index_corpus(assistant, {file_name(p["id"]): (p["title"], p["text"]) for p in passages})
-    return assistant, {"documents": len(passages), "chunks": chunks,
-                       "ingest_seconds": round(time.perf_counter() - started, 2)}
+    return assistant, {
+        "documents": len(passages),
+        "chunks": chunks,
+        "ingest_seconds": round(time.perf_counter() - started, 2),
+    }
 
 
 def main() -> None:
@@ -80,12 +88,20 @@ def main() -> None:
         "answerable": summarize([row for row in rows if row["answerable"]], k),
         "unanswerable": summarize([row for row in rows if not row["answerable"]], k),
     }
-    result = {"data": "squad2-dev-a", "retrieval": retrieval, "refusal_threshold": threshold, "k": k, **indexing,
-              "summary": split}
+    result = {
+        "data": "squad2-dev-a",
+        "retrieval": retrieval,
+        "refusal_threshold": threshold,
+        "k": k,
+        **indexing,
+        "summary": split,
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"SQuAD-dev-a: {len(rows)} questions, {indexing['documents']} paragraphs ({indexing['chunks']} chunks, "
-          f"ingested in {indexing['ingest_seconds']}s), {retrieval} retrieval, refusal threshold {threshold}, k={k}\n")
+    print(
+        f"SQuAD-dev-a: {len(rows)} questions, {indexing['documents']} paragraphs ({indexing['chunks']} chunks, "
+        f"ingested in {indexing['ingest_seconds']}s), {retrieval} retrieval, refusal threshold {threshold}, k={k}\n"
+    )
     print(summary_table(split))
     print(f"\nwritten to {args.out}")
 

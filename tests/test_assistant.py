@@ -3,10 +3,10 @@
 import pytest
 
 from assistant.assistant import Assistant
-from assistant.config import Settings
-from assistant.errors import IndexNotFoundError, InvalidQuestionError
-from assistant.loaders import load
-from tests.conftest import SEED_FILE
+from assistant.core.config import Settings
+from assistant.core.errors import IndexNotFoundError, InvalidQuestionError
+from assistant.documents.loaders import load
+from tests.fixtures.paths import SEED_FILE
 
 pytestmark = pytest.mark.integration
 SEED_TEXT = load(SEED_FILE).text
@@ -69,7 +69,7 @@ def test_bad_questions_are_rejected(seeded_index, question):
 
 
 def test_missing_index_is_a_clear_error(tmp_path, real_embedder):
-    from assistant.store import ChromaStore
+    from assistant.retrieval.store import ChromaStore
 
     settings = Settings(index_dir=tmp_path / "nothing-here")
     assistant = Assistant(settings, ChromaStore(settings), real_embedder)

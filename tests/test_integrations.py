@@ -13,17 +13,16 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
+from assistant.answering.conversation import normalize_history
 from assistant.assistant import Assistant
-from assistant.config import Settings
-from assistant.embeddings import FakeEmbedder
-from assistant.errors import AssistantError, InvalidQuestionError
-from assistant.integrations import to_history
-from assistant.loaders import load
-from assistant.store import ChromaStore
-from tests.conftest import ROOT, SEED_FILE, SEEDS
+from assistant.core.config import Settings
+from assistant.core.errors import AssistantError, InvalidQuestionError
+from assistant.documents.loaders import load
+from assistant.embedding.fake import FakeEmbedder
+from assistant.retrieval.store import ChromaStore
+from tests.fixtures.paths import LIGHTHOUSE, SEED_FILE, SEEDS
 
 SEED_TEXT = load(SEED_FILE).text
-LIGHTHOUSE = ROOT / "tests" / "fixtures" / "lighthouse.txt"
 QUESTION = "What did NATO call on Russia to do?"
 
 
@@ -36,8 +35,9 @@ def assistant(tmp_path_factory) -> Assistant:
 
 
 def format_docs(docs: list[Document]) -> str:
-    return "\n\n".join(f"[{doc.metadata['source']} {doc.metadata['start']}-{doc.metadata['end']}] {doc.page_content}"
-                       for doc in docs)
+    return "\n\n".join(
+        f"[{doc.metadata['source']} {doc.metadata['start']}-{doc.metadata['end']}] {doc.page_content}" for doc in docs
+    )
 
 
 def test_retriever_documents_carry_source_offsets_chunk_id_and_score(assistant):
@@ -128,14 +128,14 @@ def test_runnable_rejects_input_without_a_question(assistant):
         assistant.as_runnable().invoke({"question": ""})
 
 
-def test_history_conversion():
+def test_langchain_messages_are_read_as_history():
     history = [HumanMessage("hi"), AIMessage("hello"), SystemMessage("be brief"), {"role": "user", "content": "x"}]
-    assert to_history(history) == [
+    assert normalize_history(history) == [
         {"role": "user", "content": "hi"},
         {"role": "assistant", "content": "hello"},
         {"role": "user", "content": "x"},
     ]
-    assert to_history(None) == []
+    assert normalize_history(None) == []
 
 
 @pytest.mark.integration

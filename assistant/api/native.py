@@ -1,0 +1,135 @@
+"""The native routes: `/api/ask`, `/api/chat/stream` (server-sent events) and `/api/documents`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.responses import StreamingResponse
+
+from assistant.api.answers import AnswerSlots
+from assistant.api.errors import ApiError, error_detail
+from assistant.api.schemas import AnswerBody, AskRequest
+from assistant.core.errors import UnsupportedDocumentError
+from assistant.core.types import Answer
+from assistant.documents.loaders import load
+from assistant.documents.uploads import UPLOAD_SUFFIXES, check_upload_size, upload_name
+
+if TYPE_CHECKING:
+    from assistant.assistant import Assistant
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_READ_BYTES = 1024 * 1024
+
+
+def native_router(assistant: Assistant, answers: AnswerSlots) -> APIRouter:
+    """The `/api` routes over `assistant`; the caller adds the API key check when including them."""
+    router = APIRouter()
+    settings = assistant.settings
+    ingest_lock = threading.Lock()  # one ingest at a time per process; Chroma upserts are not transactions
+    upload_dir = Path(settings.upload_dir or Path(settings.index_dir) / "uploads").resolve()
+
+    @router.post("/api/ask", tags=["answers"], response_model=AnswerBody, response_model_exclude_unset=True)
+    async def ask(body: AskRequest) -> dict:
+        """Answer a question with exact-quote citations, or refuse when the documents do not cover it."""
+        options = answers.options(body.generator, "generator", body.k, body.sources)
+        return (await answers.answer(body.question, body.history, options)).to_dict()
+
+    @router.post(
+        "/api/chat/stream",
+        tags=["answers"],
+        responses={200: {"content": {"text/event-stream": {}}, "description": "`delta` events, then `answer`."}},
+    )
+    async def chat_stream(body: AskRequest) -> StreamingResponse:
+        """The answer as server-sent events: `delta` ({"text"}) as produced, then `answer` (the /api/ask body)."""
+        options = answers.options(body.generator, "generator", body.k, body.sources)
+        chunks = await answers.stream(body.question, body.history, options)
+
+        async def events() -> AsyncIterator[str]:
+            try:
+                async for chunk in chunks:
+                    if isinstance(chunk, Answer):
+                        yield _sse("answer", chunk.to_dict())
+                    elif chunk:
+                        yield _sse("delta", {"text": chunk})
+            except Exception as error:  # noqa: BLE001 - the status line is sent; report in-band
+                logger.exception("stream failed")
+                yield _sse("error", error_detail(error))
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+    @router.get("/api/documents", tags=["documents"])
+    def documents() -> dict:
+        """The ingested documents: `{"id", "source", "chunks"}` each."""
+        return {"documents": [document.to_dict() for document in assistant.documents()]}
+
+    @router.post("/api/documents", tags=["documents"], status_code=201)
+    def upload(
+        file: Annotated[list[UploadFile], File(description=f"Files: {' '.join(sorted(UPLOAD_SUFFIXES))}.")],
+    ) -> dict:
+        """Upload documents and ingest them; uploading a file name again replaces that document."""
+        staged = [_stage_upload(item, upload_dir, settings.max_upload_mb) for item in file]
+        try:
+            for temporary, _ in staged:
+                _check_loads(temporary)
+            with ingest_lock:
+                for temporary, final in staged:
+                    temporary.replace(final)
+                report = assistant.ingest([final for _, final in staged], progress=False)
+        finally:
+            for temporary, _ in staged:
+                temporary.unlink(missing_ok=True)
+        wanted = {str(final.resolve()) for _, final in staged}
+        listed = [document.to_dict() for document in assistant.documents() if document.id in wanted]
+        return {"documents": listed, "ingest": report.to_dict()}
+
+    @router.delete("/api/documents/{document_id:path}", tags=["documents"])
+    def delete(document_id: str) -> dict:
+        """Remove a document (by its id from GET /api/documents) from the index."""
+        if document_id not in {document.id for document in assistant.documents()}:
+            raise ApiError(404, f"No document with id {document_id!r}; GET /api/documents lists them.", "document_id")
+        with ingest_lock:
+            removed = assistant.remove_document(document_id)
+        path = Path(document_id)
+        if path.parent == upload_dir:
+            path.unlink(missing_ok=True)
+        return {"id": document_id, "chunks_removed": removed}
+
+    return router
+
+
+def _sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _stage_upload(item: UploadFile, upload_dir: Path, max_mb: float) -> tuple[Path, Path]:
+    """Save an upload under a hidden temporary name; returns it and the final path. Checks name, type and size."""
+    name = upload_name(item.filename)
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    temporary = upload_dir / f".upload-{uuid.uuid4().hex}{Path(name).suffix}"
+    size = 0
+    try:
+        with temporary.open("wb") as out:
+            while block := item.file.read(UPLOAD_READ_BYTES):
+                size += len(block)
+                check_upload_size(name, size, max_mb)
+                out.write(block)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary, (upload_dir / name).resolve()
+
+
+def _check_loads(path: Path) -> None:
+    """Refuse a file that cannot be read before it replaces an earlier upload of the same name."""
+    try:
+        load(path)
+    except UnsupportedDocumentError as error:
+        raise ApiError(422, f"The uploaded file cannot be used: {error.reason}.", "file", "unreadable_file") from error

