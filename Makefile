@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 # llama-cpp-python builds from source; its native build crashes in the AMX kernel on this kind of CPU.
 export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
-.PHONY: install install-dev local browser index run test test-fast lint format eval clean
+.PHONY: install install-dev local system index run test test-fast lint format eval clean
 
 # What the chat page, the command line and the HTTP API need (no compiler: the local LLM is not built).
 install: $(STAMP)
@@ -34,11 +34,14 @@ index: install
 run: index
 	$(BIN)/python app.py
 
-# Debian's chromium for the browser tests (never a downloaded browser).
-browser:
-	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+# Debian packages the tests use: chromium for the browser tests (never a downloaded browser), Tesseract for OCR
+# of scanned pages, WordNet for the verifier's antonyms. `make run` works without them (OCR is then skipped).
+SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-eng wordnet-base
+system:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
-test: install-dev browser
+test: install-dev system
 	$(BIN)/python -m pytest -q
 
 test-fast: install-dev

@@ -40,7 +40,10 @@ class Assistant:
         )
         # LLM generators (chat models built on first use, one per name).
         self.generative = GenerativeAnswerer(
-            lambda query, k, sources: self.retriever.retrieve(query, k, sources), self.query_embedder, settings
+            lambda query, k, sources: self.retriever.retrieve(query, k, sources),
+            self.query_embedder,
+            settings,
+            extractive=self.extractive,
         )
 
     @classmethod

@@ -81,7 +81,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="squad-") as folder:
         assistant, indexing = build_index(passages, Path(folder), **overrides)
         rows = evaluate(assistant, questions, k=args.k)
-        threshold, k = assistant.settings.refusal_threshold, args.k or assistant.settings.k
+        threshold, k = assistant.extractive.threshold, args.k or assistant.settings.k
         retrieval = assistant.settings.retrieval
     split = {
         "all": summarize(rows, k),

@@ -80,7 +80,14 @@ def test_missing_index_is_a_clear_error(tmp_path, real_embedder):
 
 def test_documents_lists_the_seed(seeded_index):
     (document,) = seeded_index.documents()
-    assert document["source"] == SEED_FILE.name and document["chunks"] > 0
+    assert document.source == SEED_FILE.name and document.chunks > 0 and len(document.sha256) == 64
+    assert document.to_dict() == {"id": document.id, "source": SEED_FILE.name, "chunks": document.chunks}
+
+
+def test_generators_offer_the_configured_one_first(tmp_path):
+    assert Assistant.from_settings(index_dir=tmp_path, embedding_backend="fake").generators() == ["extractive"]
+    openai = Assistant.from_settings(index_dir=tmp_path, embedding_backend="fake", generator="openai")
+    assert openai.generators() == ["openai", "extractive"]
 
 
 def test_timings_are_reported(seeded_index):

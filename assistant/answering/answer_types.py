@@ -60,3 +60,15 @@ def holds(text: str, kind: str | None) -> bool:
         case "date":
             return bool(_YEAR.search(text) or _DATE.search(text) or _DIGIT.search(text))
     raise ValueError(f"unknown answer type {kind!r}")
+
+
+_ENTITY_QUESTION = re.compile(r"\b(?:who|whom|whose|where)\b", re.IGNORECASE)
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+")
+
+
+def holds_entity(text: str, question: str, kinds: tuple[str, ...] = ()) -> bool:
+    """For a who/where question: whether `text` names someone or somewhere (a capitalised word) not in the question."""
+    if not (_ENTITY_QUESTION.search(question) or {"person", "place"} & set(kinds)):
+        return False
+    asked = {word.lower() for word in re.findall(r"[\w’'-]+", question)}
+    return any(word.lower() not in asked for word in _CAPITALISED.findall(text.strip()))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answering.chat_models import build_chat_model, check_generator, reported_as_unavailable
 from assistant.answering.conversation import Message, expand_followup, normalize_history
-from assistant.answering.extractive import refusal
+from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.guards import StreamScrubber, quotable
 from assistant.answering.prompts import render_messages
 from assistant.answering.scoring import score_sentences
@@ -116,7 +116,11 @@ def standalone_question(rewrite: str, question: str, history: Sequence[Any] | No
 
 
 class GenerativeAnswerer:
-    """(Rewrite with history) -> retrieve -> number passages -> prompt -> chat model -> parse -> verify."""
+    """(Rewrite with history) -> retrieve -> number passages -> prompt -> chat model -> parse -> verify.
+
+    A generated sentence that its passage does not support is flagged or dropped; when none is left, the answer
+    falls back to the extractive answerer's exact quotes (`Answer.fallback == "quotes"`).
+    """
 
     def __init__(
         self,
@@ -124,11 +128,13 @@ class GenerativeAnswerer:
         embedder: Embedder,
         settings: Any,
         build_model: Callable[[str, Any], BaseChatModel] = build_chat_model,
+        extractive: ExtractiveAnswerer | None = None,
     ) -> None:
         self.retrieve = retrieve
         self.embedder = embedder
         self.settings = settings
         self.verifier = CitationVerifier(embedder)
+        self.extractive = extractive or ExtractiveAnswerer(embedder)
         self.build_model = build_model
         self._models: dict[str, BaseChatModel] = {}
         self._lock = threading.Lock()
@@ -252,12 +258,12 @@ class GenerativeAnswerer:
 
     def _verify(self, state: ChainState) -> Answer:
         generated = time.perf_counter()
-        if not state.passages:
-            answer = refusal(state.question, state.hits)
-        else:
-            answer = self.verifier.verify(state.query, state.draft, state.passages)
-            if answer.refused:  # worded with the question as the user asked it
-                answer = replace(answer, text=refusal(state.question, state.hits).text)
+        answer = self.verifier.verify(state.query, state.draft, state.passages) if state.passages else None
+        if answer is None or answer.refused:
+            # Nothing generated survives the check (or nothing was asked): the quotes the extractive answerer finds,
+            # marked as such; a refusal only when it refuses too.
+            quotes = self.extractive.answer(state.question, state.hits, context=state.query)
+            answer = quotes if quotes.refused else replace(quotes, fallback="quotes")
         finished = time.perf_counter()
         prepared = state.prepared if state.prepared is not None else generated
         timings = {

@@ -38,8 +38,13 @@ def looks_like_instruction(text: str) -> bool:
 
 
 def quotable(text: str) -> bool:
-    """Whether a document sentence can be quoted as an answer: not a question, not an order to the assistant."""
-    return not text.rstrip(" \"'”’)]").endswith("?") and not looks_like_instruction(text)
+    """Whether a document sentence can be quoted as an answer.
+
+    Not a question, not an order to the assistant, and not a lead-in ending with a colon ("NATO issued a statement
+    on the situation:"), which announces the text that follows rather than saying anything itself.
+    """
+    ending = text.rstrip(" \"'”’)]")
+    return not ending.endswith(("?", ":")) and not looks_like_instruction(text)
 
 
 MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")

@@ -119,12 +119,29 @@ def test_a_question_the_passages_do_not_touch_is_refused_without_the_model(town)
     assert "Zeppelin" in answer.text
 
 
-def test_an_invented_answer_is_refused_and_recorded(town):
-    answering_with(town, FakeListChatModel(responses=["The mayor of Porthaven is Grace Hopper [1]."]))
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "The mayor of Porthaven is Grace Hopper [1].",  # invented
+        "The mayor of Porthaven is not Ada Lovelace [1].",  # contradicts its passage
+        "I don't know: the passages do not say.",  # a refusal where the passages do answer
+    ],
+)
+def test_an_answer_that_fails_the_check_falls_back_to_the_quotes(town, reply):
+    answering_with(town, FakeListChatModel(responses=[reply]))
     answer = town.ask("Who is the mayor of Porthaven?", generator="llama-cpp")
-    assert answer.refused and answer.citations == []
-    assert answer.sentences[0].status == "unsupported"
-    assert answer.to_dict()["supported_fraction"] == 0.0
+    assert not answer.refused and answer.fallback == "quotes" and answer.sentences is None
+    assert "Grace Hopper" not in answer.text and " not " not in answer.text
+    assert any(citation.quote == "The mayor of Porthaven is Ada Lovelace." for citation in answer.citations)
+    assert answer.to_dict()["fallback"] == "quotes"
+
+
+def test_the_fallback_refuses_when_the_quotes_would(town):
+    answering_with(town, FakeListChatModel(responses=["The harbour opens a zeppelin port in May [1]."]))
+    question = "When will the zeppelin port open?"
+    assert town.ask(question, generator="extractive").refused
+    answer = town.ask(question, generator="llama-cpp")
+    assert answer.refused and answer.fallback is None and "zeppelin port" in answer.text
 
 
 def test_with_history_the_question_is_rewritten_before_retrieval(town):

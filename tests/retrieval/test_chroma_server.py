@@ -63,7 +63,7 @@ def test_ingest_through_the_server_is_incremental(remote):
     again = assistant.ingest([SEEDS], progress=False)
     assert again.chunks_embedded == 0 and again.chunks_unchanged == first.chunks_embedded
     assert assistant.store.count() == first.chunks_embedded
-    assert [doc["source"] for doc in assistant.documents()] == [SEED_FILE.name]
+    assert [doc.source for doc in assistant.documents()] == [SEED_FILE.name]
 
 
 def test_server_answers_equal_embedded_answers(remote, seeded_index):
@@ -89,7 +89,7 @@ def test_sync_replaces_changed_and_removes_vanished_files(chroma_url, real_embed
     (folder / LIGHTHOUSE.name).unlink()
     removed = assistant.ingest([folder], progress=False)
     assert removed.chunks_removed > 0
-    assert [doc["source"] for doc in assistant.documents()] == [SEED_FILE.name]
+    assert [doc.source for doc in assistant.documents()] == [SEED_FILE.name]
     assert assistant.ask("Who designed the Kestrel Point lighthouse?").refused
 
 
