@@ -132,6 +132,8 @@ def _ask(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0
     print(answer.text)
+    if answer.fallback == "quotes":
+        print("\n(The generated answer could not be checked against the documents; these are the exact quotes.)")
     unsupported = [sentence.text for sentence in answer.sentences or [] if sentence.status == "unsupported"]
     if unsupported and not answer.refused:
         print("\nNot supported by the documents (check before relying on it):")
@@ -140,8 +142,8 @@ def _ask(args: argparse.Namespace) -> int:
     if answer.citations:
         print("\nSources:")
         for citation in answer.citations:
-            page = f", page {citation.page}" if citation.page else ""
-            print(f"  [{citation.n}] {citation.source}{page}, characters {citation.start}-{citation.end}")
+            where = f", {citation.where()}" if citation.where() else ""
+            print(f"  [{citation.n}] {citation.source}{where}, characters {citation.start}-{citation.end}")
             print(f'      "{citation.quote}"')
     elif answer.passages:
         print("\nClosest passages:")

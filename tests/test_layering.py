@@ -13,6 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
 RANK = {
     "assistant.core": 0,
     "assistant.prompts": 0,
+    "assistant.accounts": 1,  # users, API keys, the collection registry: they import only core
+    "assistant.conversations": 1,  # the conversation store (SQLite): it imports only core
     "assistant.embedding": 1,
     "assistant.retrieval": 2,
     "assistant.documents": 3,

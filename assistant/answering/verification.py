@@ -6,33 +6,27 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from assistant.answering.entailment import Judgement, assess
 from assistant.answering.extractive import refusal
 from assistant.answering.guards import MARKDOWN_IMAGE, MARKDOWN_LINK, looks_like_instruction, scrub
 from assistant.core.text import LEADING_MARKERS, MARKER, Sentence, cite, content_words, marker_numbers
 from assistant.core.types import Answer, Citation, Hit, SentenceSupport
 from assistant.embedding.base import Embedder
 
-# support = SIMILARITY_WEIGHT * cosine(sentence, best passage sentence) + the rest * share of the sentence's
-# content words found in the passage. Fitted on the seed statement with bench/verification.py (see README).
-SIMILARITY_WEIGHT = 0.5
-# A cited passage backs a sentence at or above this support.
-SUPPORT_THRESHOLD = 0.6
-# An uncited (or wrongly cited) sentence gets a citation only when one passage backs it this clearly.
+# An uncited (or wrongly cited) sentence gets a citation only when one passage backs it this clearly (a support a
+# little above entailment.SUPPORT_THRESHOLD, as before the judgement moved to entailment.py).
 ATTACH_THRESHOLD = 0.65
 # An unsupported sentence most of whose content words are in neither the shown passages nor the question is about
 # something else (model chatter, another topic, an injected task or advert): it is left out, not shown as
 # unsupported. Invented details on the passages' topic ("They met in Kyiv on December 16, 2021") stay visible.
 UNRELATED_COVERAGE = 0.5
-# A number or a name the passage does not contain (a date, a count, a place) is the commonest invented fact.
-NEW_DETAIL_PENALTY = 0.3
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"(?<=[\w,;:)] )[A-Z][\w’'-]+")  # a capitalised word that does not start the sentence
 _REFUSAL = re.compile(
     r"\b(?:i\s+(?:do\s+not|don'?t|don’t|cannot|can'?t)\s+know|(?:passages?|documents?|text)\s+(?:do(?:es)?\s+not|don'?t)"
     r"\s+(?:say|answer|contain|mention|provide)|(?:not|no)\s+(?:mentioned|stated|given)\s+in\s+the\s+passages?)\b",
@@ -114,47 +108,29 @@ class CitationVerifier:
         removed = [SentenceSupport(image, "removed", reason="markdown image") for image in images]
         if not drafts:
             return _refused(question, hits, removed)
-        evidence = [sentence for passage in passages for sentence in passage.sentences]
-        support, related, quotes = self._score(question, drafts, passages, evidence)
+        similarity = self._similarity(drafts, passages)
+        # A sentence on the question's words is not unrelated; but only the passages support it: a detail taken from
+        # the question ("How did Putin respond?") is the question's premise, not evidence.
+        known = set().union(_words(question), *(_words(passage.text) for passage in passages))
         checks = [
-            _judge(sentence, support[row], float(related[row]), quotes[row], passages, shown)
-            for row, sentence in enumerate(drafts)
+            _check(sentence, [row[offset] for offset in _spans(passages)], passages, known, shown)
+            for sentence, row in zip(drafts, similarity, strict=True)
         ]
         return _assemble(question, hits, checks, removed)
 
-    def _score(
-        self, question: str, drafts: Sequence[DraftSentence], passages: Sequence[Passage], evidence: list[Sentence]
-    ) -> tuple[np.ndarray, np.ndarray, list[list[Sentence | None]]]:
-        """Each draft sentence's support by each passage, the share of its words found anywhere, the quotes."""
-        support = np.zeros((len(drafts), len(passages)))
-        related = np.zeros(len(drafts))
-        quotes: list[list[Sentence | None]] = [[None] * len(passages) for _ in drafts]
+    def _similarity(self, drafts: Sequence[DraftSentence], passages: Sequence[Passage]) -> np.ndarray:
+        """Cosine of each draft sentence with each shown sentence, in passage order."""
+        evidence = [sentence.text for passage in passages for sentence in passage.sentences]
         if not evidence:
-            return support, related, quotes
-        vectors = self.embedder.embed([draft.text for draft in drafts] + [sentence.text for sentence in evidence])
-        draft_vectors, evidence_vectors = vectors[: len(drafts)], vectors[len(drafts) :]
-        similarity = draft_vectors @ evidence_vectors.T
-        offsets = np.cumsum([0, *(len(passage.sentences) for passage in passages)])
-        evidence_words = [_words(sentence.text) for sentence in evidence]
-        passage_words = [set().union(*evidence_words[offsets[n] : offsets[n + 1]]) for n in range(len(passages))]
-        # A sentence on the question's words is not unrelated; but only the passages support it: a detail taken from
-        # the question ("How did Putin respond?") is the question's premise, not evidence.
-        known = set().union(_words(question), *passage_words)
-        for row, draft in enumerate(drafts):
-            words = _words(draft.text) - _META_WORDS or _words(draft.text)
-            details = set(_NUMBER.findall(draft.text)) | {_plain(name) for name in _NAME.findall(draft.text)}
-            related[row] = _share(words, known)
-            for column, passage in enumerate(passages):
-                span = range(offsets[column], offsets[column + 1])
-                coverage = _share(words, passage_words[column])
-                # The sentence to quote: closest in meaning, then in words.
-                best = max(span, key=lambda i: similarity[row, i] + _share(words, evidence_words[i]))
-                score = SIMILARITY_WEIGHT * float(similarity[row, best]) + (1 - SIMILARITY_WEIGHT) * coverage
-                if any(detail not in _plain(passage.text) for detail in details):
-                    score -= NEW_DETAIL_PENALTY
-                support[row, column] = score
-                quotes[row][column] = evidence[best]
-        return support, related, quotes
+            return np.zeros((len(drafts), 0))
+        vectors = self.embedder.embed([draft.text for draft in drafts] + evidence)
+        return vectors[: len(drafts)] @ vectors[len(drafts) :].T
+
+
+def _spans(passages: Sequence[Passage]) -> list[slice]:
+    """Each passage's columns in the similarity matrix."""
+    offsets = np.cumsum([0, *(len(passage.sentences) for passage in passages)])
+    return [slice(int(offsets[n]), int(offsets[n + 1])) for n in range(len(passages))]
 
 
 @dataclass(frozen=True)
@@ -166,34 +142,64 @@ class _Check:
     reason: str
 
 
-def _judge(
+def _check(
     sentence: DraftSentence,
-    support: np.ndarray,
-    related: float,
-    quotes: list[Sentence | None],
+    similarity: list[np.ndarray],
     passages: Sequence[Passage],
+    known: set[str],
     shown: str,
 ) -> _Check:
-    """The verdict on one sentence, given its support by each passage (index n - 1)."""
-    best = int(np.argmax(support)) if len(support) else -1
-    best_support = float(support[best]) if best >= 0 else 0.0
+    """The verdict on one sentence, given its cosine with each passage's sentences (passage n at index n - 1)."""
     if looks_like_instruction(sentence.text) or scrub(sentence.text, allowed=shown) != sentence.text:
-        return _Check(sentence, "removed", [], best_support, "addresses the reader or links elsewhere")
-    if not content_words(sentence.text) - _META_WORDS:
-        return _Check(sentence, "removed", [], best_support, "says nothing about the documents")
-    backing = [
-        (quotes[n - 1], float(support[n - 1]))
-        for n in sentence.cited
-        if 1 <= n <= len(passages) and support[n - 1] >= SUPPORT_THRESHOLD
-    ]
+        return _Check(sentence, "removed", [], 0.0, "addresses the reader or links elsewhere")
+    words = _words(sentence.text) - _META_WORDS
+    if not words:
+        return _Check(sentence, "removed", [], 0.0, "says nothing about the documents")
+    judgements: dict[int, Judgement] = {}
+
+    def judged(index: int) -> Judgement:
+        if index not in judgements:
+            passage = passages[index]
+            texts = [quoted.text for quoted in passage.sentences]
+            judgements[index] = assess(sentence.text, texts, similarity[index], Path(passage.hit.chunk.source).stem)
+        return judgements[index]
+
+    cited = [n - 1 for n in sentence.cited if 1 <= n <= len(passages) and passages[n - 1].sentences]
+    backing = [(n, judged(n)) for n in cited if judged(n).supported]
     if backing:
-        return _Check(sentence, "supported", backing, max(score for _, score in backing), "")
-    if best >= 0 and best_support >= ATTACH_THRESHOLD:
-        reason = "citation corrected" if sentence.cited else "citation attached"
-        return _Check(sentence, "supported", [(quotes[best], best_support)], best_support, reason)
-    if related < UNRELATED_COVERAGE:
-        return _Check(sentence, "removed", [], best_support, "unrelated to the passages")
-    return _Check(sentence, "unsupported", [], best_support, "no shown passage supports it")
+        quotes = [(quoted, j.score) for n, j in backing for quoted in _quotes(passages[n], j)]
+        return _Check(sentence, "supported", quotes, max(j.score for _, j in backing), "")
+    others = [n for n in range(len(passages)) if n not in cited and passages[n].sentences]
+    if others:
+        best = max(others, key=lambda n: float(similarity[n].max()) + _share(words, _words(passages[n].text)))
+        if judged(best).supported and judged(best).score >= ATTACH_THRESHOLD:
+            reason = "citation corrected" if sentence.cited else "citation attached"
+            return _Check(sentence, "supported", [(q, judged(best).score) for q in _quotes(passages[best], judged(best))],
+                          judged(best).score, reason)  # fmt: skip
+    support = max((j.score for j in judgements.values()), default=0.0)
+    if _share(words, known) < UNRELATED_COVERAGE:
+        return _Check(sentence, "removed", [], support, "unrelated to the passages")
+    return _Check(sentence, "unsupported", [], support, _why(judgements, cited))
+
+
+def _quotes(passage: Passage, judgement: Judgement) -> list[Sentence]:
+    """The passage's sentences the judgement drew on, closest first."""
+    return [passage.sentences[index] for index in judgement.evidence]
+
+
+def _why(judgements: dict[int, Judgement], cited: list[int]) -> str:
+    """What the page shows for an unsupported sentence: what contradicts it, or what the passages lack."""
+    ordered = [judgements[n] for n in cited if n in judgements] + [
+        j for n, j in judgements.items() if n not in cited
+    ]
+    for judgement in ordered:
+        finding = judgement.finding
+        if finding and finding.verdict == "contradicted":
+            return f"contradicts the passage: '{finding.passage}' vs '{finding.claim}'"
+    for judgement in ordered:
+        if judgement.finding:
+            return f"the passage does not say '{judgement.finding.claim}'"
+    return "no shown passage supports it"
 
 
 def _plain(text: str) -> str:

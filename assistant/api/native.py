@@ -10,15 +10,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import StreamingResponse
 
 from assistant.api.answers import AnswerSlots
 from assistant.api.errors import ApiError, error_detail
-from assistant.api.schemas import AnswerBody, AskRequest
+from assistant.api.schemas import AnswerBody, AskRequest, DocumentTextBody
 from assistant.core.errors import UnsupportedDocumentError
 from assistant.core.types import Answer
 from assistant.documents.loaders import load
+from assistant.documents.sources import DEFAULT_CONTEXT, document_of_chunk, source_text, span_around
 from assistant.documents.uploads import UPLOAD_SUFFIXES, check_upload_size, upload_name
 
 if TYPE_CHECKING:
@@ -70,6 +71,31 @@ def native_router(assistant: Assistant, answers: AnswerSlots) -> APIRouter:
         """The ingested documents: `{"id", "source", "chunks"}` each."""
         return {"documents": [document.to_dict() for document in assistant.documents()]}
 
+    @router.get("/api/documents/{document_id:path}/text", tags=["documents"], response_model=DocumentTextBody)
+    def document_text(
+        document_id: str,
+        start: Annotated[int | None, Query(ge=0, description="A quote's start: return the span around it.")] = None,
+        end: Annotated[int | None, Query(ge=0, description="The quote's end (with start).")] = None,
+        context: Annotated[int, Query(ge=0, le=100_000, description="Characters either side of the quote.")] = (
+            DEFAULT_CONTEXT
+        ),
+    ) -> dict:
+        """A document's extracted text (what citations' offsets index), or the span around `start:end`."""
+        return _text_body(source_text(assistant.store, document_id), start, end, context)
+
+    @router.get("/api/citations/text", tags=["documents"], response_model=DocumentTextBody)
+    def citation_text(
+        chunk_id: Annotated[str, Query(description="The citation's chunk_id.")],
+        start: Annotated[int, Query(ge=0, description="The citation's start.")],
+        end: Annotated[int, Query(ge=0, description="The citation's end.")],
+        context: Annotated[int, Query(ge=0, le=100_000, description="Characters either side of the quote.")] = (
+            DEFAULT_CONTEXT
+        ),
+    ) -> dict:
+        """The span of a cited document around the quote, for a viewer that highlights it."""
+        document = source_text(assistant.store, document_of_chunk(assistant.store, chunk_id))
+        return _text_body(document, start, end, context)
+
     @router.post("/api/documents", tags=["documents"], status_code=201)
     def upload(
         file: Annotated[list[UploadFile], File(description=f"Files: {' '.join(sorted(UPLOAD_SUFFIXES))}.")],
@@ -103,6 +129,35 @@ def native_router(assistant: Assistant, answers: AnswerSlots) -> APIRouter:
         return {"id": document_id, "chunks_removed": removed}
 
     return router
+
+
+def _text_body(document, start: int | None, end: int | None, context: int) -> dict:
+    """The body of the text routes: the whole text, or the span around `start:end` with the quote's location."""
+    if (start is None) != (end is None):
+        raise ApiError(422, "Give both start and end (a citation's offsets), or neither for the whole text.", "start")
+    length = len(document.text)
+    offset, text, highlight, location = 0, document.text, None, None
+    if start is not None:
+        if not start <= end <= length:
+            raise ApiError(422, f"start and end must satisfy start <= end <= {length}; got {start} and {end}.", "end")
+        span = span_around(document.text, start, end, context)
+        offset, text = span.start, span.text
+        highlight, location = {"start": start, "end": end}, document.location_at(start)
+    located = [
+        {"start": block_start, "location": where}
+        for block_start, where in document.locations
+        if offset <= block_start < offset + len(text)
+    ]
+    return {
+        "id": document.id,
+        "source": document.source,
+        "text": text,
+        "offset": offset,
+        "length": length,
+        "highlight": highlight,
+        "location": location,
+        "locations": located,
+    }
 
 
 def _sse(event: str, data: dict) -> str:

@@ -33,6 +33,31 @@ class CitationBody(BaseModel):
     end: int
     score: float
     page: int | None = None
+    location: dict[str, str | int] | None = Field(
+        None,
+        description='Where the quote stands: {"page": 3}, {"slide": 2, "part": "notes"}, {"sheet": "Sales", '
+        '"row": 14}, {"section": "Results"} or {"chapter": "Two"}; left out for plain text.',
+    )
+
+
+class LocatedBlock(BaseModel):
+    start: int = Field(description="Offset in the document where the block begins.")
+    location: dict[str, str | int] = Field(description='Where it stands: {"page": 3}, {"sheet": "Sales", "row": 14}...')
+
+
+class DocumentTextBody(BaseModel):
+    """A document's extracted text, or the span of it around a citation (`offset` says where `text` begins)."""
+
+    id: str = Field(description="The document's id (GET /api/documents).")
+    source: str = Field(description="The name citations show.")
+    text: str = Field(description="The whole extracted text, or the asked-for span of it.")
+    offset: int = Field(description="Where `text` begins in the document; 0 for the whole text.")
+    length: int = Field(description="Characters in the whole document.")
+    highlight: dict[str, int] | None = Field(
+        None, description="The quote's {start, end} in the document (subtract `offset` to index `text`)."
+    )
+    location: dict[str, str | int] | None = Field(None, description="The location of the highlight's start.")
+    locations: list[LocatedBlock] = Field(default_factory=list, description="The located blocks within `text`.")
 
 
 class SentenceBody(BaseModel):
@@ -52,6 +77,9 @@ class AnswerBody(BaseModel):
     timings: dict[str, float]
     supported_fraction: float | None = Field(
         None, description="Generated answers only: the share of sentences their citations support."
+    )
+    fallback: Literal["quotes"] | None = Field(
+        None, description='"quotes": no generated sentence could be verified, so the exact quotes are shown instead.'
     )
     sentences: list[SentenceBody] | None = Field(
         None, description="Generated answers only: the citation check of each generated sentence."

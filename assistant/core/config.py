@@ -55,11 +55,13 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(120, ge=0, description="Characters shared by neighbouring chunks.")
     k: int = Field(4, ge=1, le=MAX_K, description="Passages retrieved per question.")
     max_question_chars: int = Field(2000, ge=1, description="Longest question accepted.")
-    refusal_threshold: float = Field(
-        0.46,
+    refusal_threshold: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
         description=(
-            "Support score below which the extractive answerer refuses; calibrated for the default embedder and "
-            "hybrid retrieval with `python bench/calibrate.py` (see README)."
+            "Support (0-1) below which the extractive answerer refuses; by default the threshold fitted with the "
+            "sentence scorer by `bench/answer_model.py` for the default embedder and hybrid retrieval (see README)."
         ),
     )
     max_answer_sentences: int = Field(2, ge=1, le=10, description="Sentences the extractive answer may quote.")
@@ -92,6 +94,27 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the web app and HTTP API bind to.")
     port: int = Field(7860, ge=0, le=65535, description="Port of the web app.")
     auth: str | None = Field(None, description="Optional web login as user:password.")
+    data_dir: Path | None = Field(
+        None,
+        description=(
+            "Folder of the conversation database (conversations.sqlite3) and the collection registry "
+            "(collections.json) (default: index_dir)."
+        ),
+    )
+    users_file: Path | None = Field(
+        None,
+        description=(
+            "JSON file of user accounts with Argon2 password hashes and API key hashes, written by "
+            "`assistant users`; when set it replaces `auth` (which stays the one-user login when it is not)."
+        ),
+    )
+    default_collection: str = Field(
+        "default",
+        description=(
+            "Collection an ingest or a question targets when it names none; the index that existed before "
+            "collections opens as the collection 'default'."
+        ),
+    )
 
     @field_validator("collection")
     @classmethod

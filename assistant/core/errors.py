@@ -55,3 +55,43 @@ class InvalidOptionError(AssistantError, ValueError):
     def __init__(self, message: str, param: str) -> None:
         super().__init__(message)
         self.param = param
+
+
+class InvalidNameError(InvalidOptionError):
+    """A collection, user or conversation name breaks a naming rule (`param` names which: "collection", "user", ...)."""
+
+
+class NameTakenError(AssistantError, ValueError):
+    """A new name is already used: a user name in the users file, or a collection name among its owner's."""
+
+    def __init__(self, message: str, param: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+class NotFoundError(AssistantError, LookupError):
+    """An id names nothing the user may see; a missing id and another user's id give the same message."""
+
+
+class CollectionNotFoundError(NotFoundError):
+    """No collection with this id or name is the user's own or shared with them."""
+
+
+class ConversationNotFoundError(NotFoundError):
+    """No conversation with this id is the user's."""
+
+
+class UserNotFoundError(NotFoundError):
+    """The users file has no user of this name (admin commands only: logins never say which part was wrong)."""
+
+
+class PermissionDeniedError(AssistantError, PermissionError):
+    """The user may read a collection but not change it: only its owner adds or removes documents."""
+
+
+class CorruptDataError(AssistantError):
+    """A database or data file cannot be read as written: the message names the file and the way to recover."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path

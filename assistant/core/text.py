@@ -22,7 +22,8 @@ STOPWORDS = frozenset(
     not now of off on once only or other our ours ourselves out over own same she should so some such than
     that the their theirs them themselves then there these they this those through to too under until up
     very was we were what when where which while who whom why will with would you your yours yourself
-    yourselves said say says tell told according document documents statement text mention mentioned another""".split()
+    yourselves said say says tell told according document documents statement text mention mentioned another
+    regarding concerning including toward towards upon within without across among amongst via per despite""".split()
 )
 
 
@@ -74,7 +75,14 @@ def _stem(word: str) -> str:
 
 
 def cite(n: int, sentence: Sentence, score: float) -> Citation:
-    """A citation quoting `sentence` exactly, located in its source."""
+    """A citation quoting `sentence` exactly, located in its source (the location of the sentence, not its chunk's)."""
+    metadata = sentence.chunk.metadata
+    location = None
+    for offset, where in metadata.get("locations") or ():  # [offset, location] of each block, in order
+        if offset > sentence.start:
+            break
+        location = dict(where)
+    page = location.get("page") if location and "page" in location else metadata.get("page")
     return Citation(
         n=n,
         source=sentence.chunk.source,
@@ -83,7 +91,8 @@ def cite(n: int, sentence: Sentence, score: float) -> Citation:
         start=sentence.start,
         end=sentence.end,
         score=round(float(score), 4),
-        page=sentence.chunk.metadata.get("page"),
+        page=page,
+        location=location,
     )
 
 

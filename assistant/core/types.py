@@ -42,13 +42,32 @@ class Citation:
     end: int
     score: float
     page: int | None = None
+    # Where the quote stands in its file: {"page": 3}, {"slide": 2, "part": "notes"}, {"sheet": "Sales", "row": 14},
+    # {"section": "Results"}, {"chapter": "Two"}; None for plain text.
+    location: dict[str, str | int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The citation object of DESIGN.md; `page` only for paged documents (PDF)."""
+        """The citation object of DESIGN.md; `page` (paged documents) and `location` only when known."""
         values = asdict(self)
-        if values["page"] is None:
-            del values["page"]
+        for key in ("page", "location"):
+            if values[key] is None:
+                del values[key]
         return values
+
+    def where(self) -> str:
+        """The quote's location as people say it: "page 3", "slide 2 (notes)", "sheet Sales, row 14"; or ""."""
+        location = dict(self.location or {})
+        if self.page is not None:
+            location.setdefault("page", self.page)
+        parts = [
+            f"{key} {location[key]}"
+            for key in ("page", "slide", "sheet", "chapter", "section", "table", "row")
+            if location.get(key) not in (None, "")
+        ]
+        part = location.get("part")
+        if part and parts:
+            return f"{', '.join(parts)} ({part})"
+        return ", ".join(parts) or str(part or "")
 
 
 @dataclass(frozen=True)
@@ -81,7 +100,8 @@ class Answer:
     """An answer whose `text` carries `[n]` markers referring to `citations`.
 
     Generated answers (LLM generators) also carry `sentences`, the check of each generated sentence, and
-    `supported_fraction`, the share of the sentences shown in `text` that their citations support.
+    `supported_fraction`, the share of the sentences shown in `text` that their citations support. When no
+    generated sentence could be verified, the answer is the extractive one and `fallback` is "quotes".
     """
 
     text: str
@@ -91,6 +111,7 @@ class Answer:
     passages: list[Hit] = field(default_factory=list)
     sentences: list[SentenceSupport] | None = None
     supported_fraction: float | None = None
+    fallback: str | None = None  # "quotes": a generator was asked, but nothing it wrote could be verified
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of DESIGN.md (`ask --json`, `POST /api/ask`); generated answers add two keys."""
@@ -100,6 +121,8 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "timings": {name: round(value, 4) for name, value in self.timings.items()},
         }
+        if self.fallback is not None:
+            values["fallback"] = self.fallback
         if self.sentences is not None:
             fraction = self.supported_fraction
             values["supported_fraction"] = None if fraction is None else round(fraction, 4)

@@ -1,49 +1,66 @@
-"""Load .txt, .md, .pdf and .html files into plain text, with page offsets for PDFs."""
+"""Load a document of any supported format into plain text with the location of each block (page, slide, row...).
+
+Each family of formats has its module in `assistant.documents.formats`; this module picks one by suffix.
+"""
 
 from __future__ import annotations
 
-import codecs
+import importlib
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant.core.errors import UnsupportedDocumentError
+from assistant.documents.formats.base import Block, LoadedDocument
+from assistant.documents.formats.text import decode_text, html_to_text
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "Block",
+    "LoadedDocument",
+    "decode_text",
+    "html_to_text",
+    "is_supported",
+    "load",
+]
 
 logger = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
-HTML_SUFFIXES = frozenset({".html", ".htm"})
-PDF_SUFFIXES = frozenset({".pdf"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
-_INVISIBLE_TAGS = ("script", "style", "noscript", "template", "head", "svg", "iframe", "object")
-
-
-@dataclass(frozen=True)
-class LoadedDocument:
-    """A document's text; `page_starts[i]` is the offset where page i+1 begins (PDFs only)."""
-
-    path: Path
-    text: str
-    page_starts: tuple[int, ...] = field(default_factory=tuple)
-
-    def page_at(self, offset: int) -> int | None:
-        """The 1-based page holding character `offset`, or None for documents without pages."""
-        page = None
-        for number, start in enumerate(self.page_starts, start=1):
-            if start > offset:
-                break
-            page = number
-        return page
+# suffix -> (module of assistant.documents.formats, its loader function); modules are imported when first used.
+LOADERS: dict[str, tuple[str, str]] = {
+    **dict.fromkeys((".txt", ".md", ".markdown", ".text"), ("text", "load_text")),
+    **dict.fromkeys((".html", ".htm"), ("text", "load_html")),
+    ".pdf": ("pdf", "load_pdf"),
+    ".docx": ("word", "load_docx"),
+    ".odt": ("word", "load_odt"),
+    ".pptx": ("slides", "load_pptx"),
+    ".xlsx": ("sheets", "load_xlsx"),
+    ".csv": ("sheets", "load_csv"),
+    ".tsv": ("sheets", "load_csv"),
+    ".epub": ("ebook", "load_epub"),
+    ".eml": ("mail", "load_eml"),
+    **dict.fromkeys((".png", ".jpg", ".jpeg", ".tif", ".tiff"), ("images", "load_image")),
+}
+SUPPORTED_SUFFIXES = frozenset(LOADERS)
+# Macro-enabled Office files are recognised, to be refused with this reason: their macros are never run.
+MACRO_SUFFIXES = frozenset({".docm", ".dotm", ".xlsm", ".xltm", ".xlsb", ".pptm", ".potm", ".ppsm"})
+_MACRO_REASON = (
+    "macro-enabled Office file ({suffix}): macros are never run, so such files are not read; "
+    "save it without macros (.docx, .xlsx, .pptx) and add it again"
+)
 
 
 def is_supported(path: Path) -> bool:
-    """True when the file's suffix has a loader."""
-    return path.suffix.lower() in SUPPORTED_SUFFIXES
+    """True when `load` reads this kind of file (or refuses it with a reason of its own: macro-enabled files)."""
+    suffix = path.suffix.lower()
+    return suffix in SUPPORTED_SUFFIXES or suffix in MACRO_SUFFIXES
 
 
 def load(path: Path) -> LoadedDocument:
-    """Load one file, or raise UnsupportedDocumentError saying why it cannot be used."""
+    """Load one file, or raise UnsupportedDocumentError naming the file and saying why it cannot be used."""
     suffix = path.suffix.lower()
+    if suffix in MACRO_SUFFIXES:
+        raise UnsupportedDocumentError(str(path), _MACRO_REASON.format(suffix=suffix))
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         kind = suffix or "(none)"
@@ -51,117 +68,13 @@ def load(path: Path) -> LoadedDocument:
     data = path.read_bytes()
     if not data.strip():
         raise UnsupportedDocumentError(str(path), "the file is empty")
-    if suffix in PDF_SUFFIXES:
-        document = _load_pdf(path, data)
-    else:
-        text = decode_text(data, str(path))
-        if suffix in HTML_SUFFIXES:
-            text = html_to_text(text)
-        document = LoadedDocument(path, text)
+    document = loader_for(suffix)(path, data)
     if not document.text.strip():
         raise UnsupportedDocumentError(str(path), "no text could be extracted")
     return document
 
 
-def decode_text(data: bytes, name: str) -> str:
-    """Decode bytes in UTF-8 (with or without BOM), UTF-16/32 with BOM, or a detected legacy encoding."""
-    for bom, encoding in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return _normalize_newlines(data.decode(encoding, errors="replace"))
-    utf16 = _bomless_utf16(data)
-    if utf16 is not None:
-        return _normalize_newlines(utf16)
-    if b"\x00" in data or _looks_binary(data):
-        raise UnsupportedDocumentError(name, "binary content, not text (is it a misnamed file?)")
-    try:
-        return _normalize_newlines(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        pass
-    western = _as_western(data)
-    if western is not None:
-        return _normalize_newlines(western)
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    text = str(best) if best is not None else data.decode("latin-1")
-    return _normalize_newlines(text)
-
-
-def html_to_text(html: str) -> str:
-    """The visible text of an HTML page: no scripts, styles or markup."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(list(_INVISIBLE_TAGS)):
-        tag.decompose()
-    lines = (line.strip() for line in soup.get_text("\n").splitlines())
-    return "\n".join(line for line in lines if line)
-
-
-def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
-        raise UnsupportedDocumentError(str(path), f"corrupt or unreadable PDF ({error})") from error
-    parts, starts, offset = [], [], 0
-    for page_text in pages:
-        starts.append(offset)
-        parts.append(page_text)
-        offset += len(page_text) + 2
-    return LoadedDocument(path, "\n\n".join(parts), tuple(starts))
-
-
-def _bomless_utf16(data: bytes) -> str | None:
-    """Decode UTF-16 without a BOM when every other byte of ASCII text is zero."""
-    if len(data) < 4 or len(data) % 2:
-        return None
-    even_zeros = data[0::2].count(0) / (len(data) / 2)
-    odd_zeros = data[1::2].count(0) / (len(data) / 2)
-    encoding = "utf-16-be" if even_zeros > 0.4 and odd_zeros < 0.05 else None
-    encoding = "utf-16-le" if odd_zeros > 0.4 and even_zeros < 0.05 else encoding
-    if encoding is None:
-        return None
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError:
-        return None
-
-
-def _as_western(data: bytes) -> str | None:
-    """Windows-1252/Latin-1 text, when it reads as mostly-ASCII prose with a few accented letters.
-
-    Statistical detectors often mistake short French or German text for Baltic or Mac encodings;
-    Cyrillic or Greek text decoded this way is almost all non-ASCII, so the ratio test rejects it.
-    """
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    letters = sum(1 for char in text if char.isalpha())
-    foreign = [char for char in text if ord(char) > 127]
-    if not letters or len(foreign) / letters > 0.3:
-        return None
-    latin = sum(1 for char in foreign if char.isalpha() and "\u00c0" <= char <= "\u00ff" or char in "“”‘’–—…€«»°")
-    return text if latin / len(foreign) > 0.9 else None
-
-
-def _looks_binary(data: bytes) -> bool:
-    sample = data[:8192]
-    controls = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13, 27))
-    return controls / len(sample) > 0.05
-
-
-def _normalize_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+def loader_for(suffix: str) -> Callable[[Path, bytes], LoadedDocument]:
+    """The loader function of a supported suffix (its module imported now)."""
+    module, function = LOADERS[suffix]
+    return getattr(importlib.import_module(f"assistant.documents.formats.{module}"), function)

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 _SETTINGS_ID = "__index_settings__"
 _PLACEHOLDER_VECTOR = [1.0]  # file records need a vector; Chroma has no vector-less collections
+_JSON_SUFFIX = ".json"  # a chunk metadata key holding a JSON-encoded list or dict
 
 
 Method = TypeVar("Method", bound=Callable[..., Any])
@@ -252,11 +253,24 @@ def _connect(settings: Settings):
 
 
 def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
-    metadata = {key: value for key, value in chunk.metadata.items() if value is not None}
+    """Chroma's metadata of a chunk: lists and dicts (a chunk's locations) become JSON under `<key>.json`."""
+    metadata = {}
+    for key, value in chunk.metadata.items():
+        if isinstance(value, list | tuple | dict):  # Chroma keeps only str, int, float and bool values
+            metadata[f"{key}{_JSON_SUFFIX}"] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        elif value is not None:
+            metadata[key] = value
     metadata.update(source=chunk.source, start=chunk.start, end=chunk.end)
     return metadata
 
 
 def _to_chunk(chunk_id: str, text: str, metadata: dict[str, Any]) -> Chunk:
-    extra = {key: value for key, value in metadata.items() if key not in ("source", "start", "end")}
+    extra = {}
+    for key, value in metadata.items():
+        if key in ("source", "start", "end"):
+            continue
+        if key.endswith(_JSON_SUFFIX) and isinstance(value, str):
+            extra[key.removesuffix(_JSON_SUFFIX)] = json.loads(value)
+        else:
+            extra[key] = value
     return Chunk(chunk_id, text, metadata["source"], int(metadata["start"]), int(metadata["end"]), extra)

@@ -17,6 +17,7 @@ from assistant.documents.uploads import UPLOAD_SUFFIXES
 from assistant.embedding.base import use_offline_environment
 from assistant.web.chat import ChatApp, add_question
 from assistant.web.presentation import documents_html
+from assistant.web.viewer import ViewerPanel
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 with gr.Row():
                     clear = gr.Button("Clear conversation", elem_id="clear", size="sm")
                     download = gr.DownloadButton("Export as Markdown", elem_id="export", size="sm", interactive=False)
+                viewer = ViewerPanel(assistant, turns)
             with gr.Column(scale=2):
                 with gr.Accordion("Answer settings", open=True):
                     mode = gr.Dropdown(
@@ -104,22 +106,26 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         answer_inputs = [pending, chatbot, turns, mode, k, scope]
         answer_outputs = [chatbot, turns, download]
         for trigger in (question.submit, ask.click):
-            trigger(add_question, [question, chatbot], [question, chatbot, pending], queue=False).then(
-                app.respond, answer_inputs, answer_outputs
+            viewer.follow(
+                trigger(add_question, [question, chatbot], [question, chatbot, pending], queue=False).then(
+                    app.respond, answer_inputs, answer_outputs
+                )
             )
 
         def ask_example(chat: list, event: gr.SelectData) -> tuple[list, str]:
             return add_question(event.value["text"], chat)[1:]
 
-        chatbot.example_select(ask_example, [chatbot], [chatbot, pending]).then(
-            app.respond, answer_inputs, answer_outputs
+        viewer.follow(
+            chatbot.example_select(ask_example, [chatbot], [chatbot, pending]).then(
+                app.respond, answer_inputs, answer_outputs
+            )
         )
 
         def reset() -> tuple[list, list, Any]:
             return [], [], gr.DownloadButton(value=None, interactive=False)
 
-        clear.click(reset, None, [chatbot, turns, download], queue=False)
-        chatbot.clear(reset, None, [chatbot, turns, download], queue=False)
+        viewer.follow(clear.click(reset, None, [chatbot, turns, download], queue=False))
+        viewer.follow(chatbot.clear(reset, None, [chatbot, turns, download], queue=False))
 
         def add_documents(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
             return app.add_documents(files, progress)

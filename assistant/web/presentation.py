@@ -42,6 +42,12 @@ def answer_html(answer: Answer) -> str:
             '<div class="refusal"><div class="refusal-title">&#9888; No answer in your documents</div>'
             f"<div>{inert(answer.text)}</div></div>"
         )
+    if answer.fallback == "quotes":
+        return (
+            f'<div class="answer">{text_with_markers(answer.text)}</div>'
+            '<div class="support-summary partial">The generated answer could not be checked against the documents; '
+            "these are the exact quotes instead.</div>"
+        )
     if not answer.sentences:
         return f'<div class="answer">{text_with_markers(answer.text)}</div>'
     return (

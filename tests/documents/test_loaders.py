@@ -59,7 +59,8 @@ def test_pdf_pages_are_recorded(tmp_path):
         ("blank.md", b"  \n\n ", "empty"),
         ("binary.txt", bytes(range(256)) * 4, "binary"),
         ("corrupt.pdf", b"%PDF-1.4 this is not really a pdf", "PDF"),
-        ("image.png", b"\x89PNG\r\n\x1a\n", "unsupported file type"),
+        ("image.png", b"\x89PNG\r\n\x1a\n", "image"),
+        ("program.exe", b"MZ\x90\x00", "unsupported file type"),
         ("empty.html", b"<html><script>x()</script></html>", "no text"),
     ],
 )

@@ -153,13 +153,13 @@ def real_app(settings, fake_embedder):
 
 
 def test_upload_ingests_accepted_files_and_refuses_others(real_app, tmp_path):
-    wrong = tmp_path / "table.csv"
-    wrong.write_text("a,b\n")
-    with pytest.warns(UserWarning, match="table.csv"):
+    wrong = tmp_path / "tool.exe"
+    wrong.write_bytes(b"MZ\x90\x00")
+    with pytest.warns(UserWarning, match="tool.exe"):
         outputs = real_app.add_documents([str(LIGHTHOUSE), str(wrong)])
     status, cleared, table, removable, scope = outputs
     status = html.unescape(status)
-    assert "✓ lighthouse.txt: 2 passages indexed" in status and "✗ table.csv: unsupported file type '.csv'" in status
+    assert "✓ lighthouse.txt: 2 passages indexed" in status and "✗ tool.exe: unsupported file type '.exe'" in status
     assert cleared is None and "lighthouse.txt" in table
     assert (real_app.upload_dir / "lighthouse.txt").is_file()
     assert removable.constructor_args["choices"] == [("lighthouse.txt", str(real_app.upload_dir / "lighthouse.txt"))]
