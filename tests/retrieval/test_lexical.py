@@ -93,7 +93,8 @@ def test_ceiling_bounds_every_score(index):
 
 def test_add_replace_and_remove(index):
     index.add([Chunk("a", "Completely different words now.", "doc.txt", 0, 30)])
-    assert index.search("harbour", 5) == [("c", pytest.approx(index.search("harbour", 5)[0][1]))]
+    found = index.search("harbour", 5)
+    assert [chunk_id for chunk_id, _ in found] == ["c"] and found[0][1] > 0  # "a" no longer has the word
     index.remove(["c", "missing"])
     assert index.search("harbour", 5) == []
     assert len(index) == 3 and "c" not in index
