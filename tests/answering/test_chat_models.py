@@ -9,7 +9,6 @@ import pytest
 
 from assistant.answering.chat_models import CHAT_BACKENDS, LOCAL_INSTALL_HINT, build_chat_model, packaged_gguf_path
 from assistant.core.errors import ConfigurationError, GeneratorUnavailableError
-from tests.fixtures.servers import free_port, running
 
 NO_LLAMA_CPP = f"llama-cpp-python is not installed; install it with: {LOCAL_INSTALL_HINT}"
 
@@ -116,30 +115,10 @@ def test_llama_cpp_streams_the_same_text(llama_model):
 
 
 @pytest.mark.integration
-def test_openai_backend_talks_to_a_llama_cpp_server(settings, tmp_path):
-    pytest.importorskip("llama_cpp", reason=NO_LLAMA_CPP)
+def test_openai_backend_talks_to_a_llama_cpp_server(settings, llama_server):
     pytest.importorskip("langchain_openai", reason="langchain-openai is not installed")
-    if importlib.util.find_spec("uvicorn") is None:
-        pytest.skip("llama-cpp-python's [server] extra is not installed")
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(packaged_gguf_path()),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n_threads",
-        "1",
-        "--n_threads_batch",
-        "1",
-    ]
-    with running(command, "/v1/models", port, tmp_path / "server.log") as url:
-        settings.llm_base_url = f"{url}/v1"
-        settings.llm_model = "smollm2"
-        settings.llm_max_tokens = 32
-        reply = build_chat_model("openai", settings).invoke("What is 2 + 2?")
-        assert reply.content.strip()
+    settings.llm_base_url = f"{llama_server}/v1"
+    settings.llm_model = "smollm2"
+    settings.llm_max_tokens = 32
+    reply = build_chat_model("openai", settings).invoke("What is 2 + 2?")
+    assert reply.content.strip()

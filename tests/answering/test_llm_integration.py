@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
@@ -22,7 +21,6 @@ from assistant.assistant import Assistant
 from assistant.core.config import Settings
 from assistant.core.types import Answer
 from tests.fixtures.paths import ROOT, SEED_FILE
-from tests.fixtures.servers import free_port, running
 
 pytestmark = pytest.mark.integration
 SEED_TEXT = SEED_FILE.read_text(encoding="utf-8")
@@ -118,44 +116,13 @@ def test_cli_ask_with_the_llama_cpp_generator(seeded_index, local):
     assert body["refused"] or body.get("fallback") == "quotes" or body["sentences"]
 
 
-# -- the openai generator against a real OpenAI-compatible server ------------------------------------------------
+# -- the openai generator against a real OpenAI-compatible server (tests/fixtures/servers.py) --------------------
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    needs("llama_cpp", "CMAKE_ARGS=... pip install 'assistant[local]' (see the Makefile)")
-    needs("uvicorn", "pip install 'llama-cpp-python[server]==0.3.36'")
+def remote(seeded, llama_server) -> Assistant:
     needs("langchain_openai", "pip install 'assistant[openai]'")
-    from assistant.answering.chat_models import packaged_gguf_path
-
-    port = free_port()
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    command = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(packaged_gguf_path()),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--model_alias",
-        "smollm2",
-        "--n_threads",
-        "1",
-        "--n_threads_batch",
-        "1",
-        "--n_ctx",
-        "4096",
-        "--seed",
-        "42",
-    ]
-    with running(command, "/v1/models", port, log) as url:
-        yield f"{url}/v1"
-
-
-@pytest.fixture(scope="module")
-def remote(seeded, server) -> Assistant:
-    settings = Settings(**{**seeded.settings.model_dump(), "llm_base_url": server, "llm_model": "smollm2"})
+    settings = Settings(
+        **{**seeded.settings.model_dump(), "llm_base_url": f"{llama_server}/v1", "llm_model": "smollm2"}
+    )
     return Assistant(settings, seeded.store, seeded.embedder)
 
 

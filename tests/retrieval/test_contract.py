@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.assistant import Assistant
 from assistant.retrieval.retrievers import DenseRetriever, HybridRetriever, LexicalRetriever, Retriever
-from assistant.retrieval.store import ChromaStore
-
-DOCUMENTS = {
-    "lighthouse.txt": "The lighthouse keeper retired in 1990 after thirty years on the rock.",
-    "invoices.txt": "Invoice ZX-4471 was paid on 3 March. Invoice ZX-4472 is still overdue.",
-    "kites.txt": "Kites fly best in a steady wind; the festival is held on the beach in May.",
-    "harbour.txt": "The harbour bell rings at noon every Sunday, and the keeper of the harbour winds it.",
-}
+from tests.fixtures.assistants import CORPUS
 
 
 @pytest.fixture
-def indexed(tmp_path, settings, fake_embedder) -> Assistant:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in DOCUMENTS.items():
-        (docs / name).write_text(text)
-    built = Assistant(settings.model_copy(update={"retrieval": "hybrid"}), ChromaStore(settings), fake_embedder)
-    built.ingest([docs], progress=False)
-    return built
+def indexed(small_corpus):
+    return small_corpus
 
 
 class RetrieverContract:
@@ -35,13 +21,14 @@ class RetrieverContract:
         assert 1 <= len(hits) <= 2
         assert [hit.rank for hit in hits] == list(range(1, len(hits) + 1))
         assert all(first.score >= second.score for first, second in zip(hits, hits[1:], strict=False))
+        assert all(0.0 <= hit.score <= 1.0 + 1e-6 for hit in hits)
 
     def test_the_passage_with_the_words_comes_first(self, retriever: Retriever):
         assert retriever.retrieve("invoice ZX-4471 paid", 3)[0].chunk.source == "invoices.txt"
 
     def test_hits_are_exact_slices_of_their_documents(self, retriever: Retriever, indexed):
         for hit in retriever.retrieve("lighthouse keeper", 4):
-            assert DOCUMENTS[hit.chunk.source][hit.chunk.start : hit.chunk.end] == hit.chunk.text
+            assert CORPUS[hit.chunk.source][hit.chunk.start : hit.chunk.end] == hit.chunk.text
 
     def test_sources_restrict_the_search(self, retriever: Retriever):
         hits = retriever.retrieve("keeper", 4, sources=["lighthouse.txt"])

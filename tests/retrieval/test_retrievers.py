@@ -13,23 +13,10 @@ from assistant.retrieval.retrievers import (
 )
 from assistant.retrieval.store import ChromaStore
 
-DOCUMENTS = {
-    "lighthouse.txt": "The lighthouse keeper retired in 1990 after thirty years on the rock.",
-    "invoices.txt": "Invoice ZX-4471 was paid on 3 March. Invoice ZX-4472 is still overdue.",
-    "kites.txt": "Kites fly best in a steady wind; the festival is held on the beach in May.",
-    "harbour.txt": "The harbour bell rings at noon every Sunday, and the keeper of the harbour winds it.",
-}
-
 
 @pytest.fixture
-def assistant(tmp_path, settings, fake_embedder):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in DOCUMENTS.items():
-        (docs / name).write_text(text)
-    built = Assistant(settings.model_copy(update={"retrieval": "hybrid"}), ChromaStore(settings), fake_embedder)
-    built.ingest([docs])
-    return built
+def assistant(small_corpus):
+    return small_corpus
 
 
 @pytest.mark.parametrize(
@@ -74,21 +61,6 @@ def test_an_exact_identifier_is_found(assistant, mode):
     retriever = LexicalRetriever(assistant.store, assistant.lexical) if mode == "bm25" else assistant.retriever
     hits = retriever.retrieve("Was ZX-4472 paid?", 2)
     assert hits[0].chunk.source == "invoices.txt"
-
-
-@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
-def test_hits_are_ranked_best_first_and_filtered_by_source(assistant, mode):
-    retriever = {
-        "dense": DenseRetriever(assistant.store, assistant.embedder),
-        "bm25": LexicalRetriever(assistant.store, assistant.lexical),
-        "hybrid": assistant.retriever,
-    }[mode]
-    hits = retriever.retrieve("keeper of the harbour", 3)
-    assert [hit.rank for hit in hits] == list(range(1, len(hits) + 1))
-    assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
-    assert all(0.0 <= hit.score <= 1.0 + 1e-6 for hit in hits)
-    only = retriever.retrieve("keeper of the harbour", 3, sources=["lighthouse.txt"])
-    assert only and {hit.chunk.source for hit in only} == {"lighthouse.txt"}
 
 
 @pytest.mark.parametrize(("weight", "other"), [(1.0, "dense"), (0.0, "bm25")])
