@@ -171,6 +171,7 @@ def _export(model_dir: Path, target: Path, pooling: str) -> None:
     try:
         import torch
         from transformers import AutoModel
+        from transformers.utils import logging as transformers_logging
     except ImportError as error:
         raise ConfigurationError(
             "Exporting the embedding model to ONNX needs torch and transformers (`pip install torch transformers`)."
@@ -192,6 +193,7 @@ def _export(model_dir: Path, target: Path, pooling: str) -> None:
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, p=2, dim=1)
 
+    transformers_logging.disable_progress_bar()  # the one progress line is export_onnx's
     # Eager attention exports as the plain pattern that onnxruntime's optimizer fuses into one Attention operator.
     encoder = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
     module = Pooled(encoder)
