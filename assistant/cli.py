@@ -1,4 +1,4 @@
-"""The `assistant` command line: ingest, ask (and the commands other modules add)."""
+"""The `assistant` command line: ingest, ask, serve (and the admin commands of `cli_admin`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from assistant.cli_admin import add_admin_commands, user_for, workspace_for
 
 EXIT_USAGE = 2  # bad input: empty question, missing index, missing path
 
@@ -24,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", type=Path, default=[Path("seeds")], help="files or folders (default: seeds)"
     )
     _add_common(ingest)
+    _add_collection(ingest)
     ingest.set_defaults(handler=_ingest)
 
     ask = commands.add_parser("ask", help="answer a question with cited passages")
@@ -34,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--generator", default=None, help="extractive, llama-cpp, openai or ollama (default: ASSISTANT_GENERATOR)"
     )
     _add_common(ask)
+    _add_collection(ask)
+    ask.add_argument("--conversation", default=None, help="continue this stored conversation (its id) and add to it")
     ask.set_defaults(handler=_ask)
 
     evaluate = commands.add_parser("eval", help="score answers, citations, refusals and retrieval on a question set")
@@ -69,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-ui", action="store_true", help="serve the API only, without the Gradio page")
     serve.add_argument("--index", type=Path, default=None, help="index folder (default: ASSISTANT_INDEX_DIR or index/)")
     serve.set_defaults(handler=_serve)
+    add_admin_commands(commands)
     return parser
 
 
@@ -77,6 +83,13 @@ def _add_common(command: argparse.ArgumentParser) -> None:
         "--index", type=Path, default=None, help="index folder (default: ASSISTANT_INDEX_DIR or index/)"
     )
     command.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def _add_collection(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--collection", default=None, help="the collection: name or id (default: ASSISTANT_DEFAULT_COLLECTION)"
+    )
+    command.add_argument("--user", default=None, help="act as this user (default: the first admin)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,16 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _assistant(args: argparse.Namespace):
-    from assistant.assistant import Assistant
-    from assistant.core.config import Settings
-
-    overrides = {"index_dir": args.index} if args.index else {}
-    return Assistant.from_settings(Settings(**overrides))
-
-
 def _ingest(args: argparse.Namespace) -> int:
-    report = _assistant(args).ingest(args.paths)
+    workspace = workspace_for(args)
+    report = workspace.ingest(user_for(workspace, args), args.paths, args.collection)
     if args.json:
         print(json.dumps(report.to_dict()))
     else:
@@ -127,9 +133,14 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    answer = _assistant(args).ask(args.question, k=args.k, sources=args.sources, generator=args.generator)
+    workspace = workspace_for(args)
+    options = {"k": args.k, "sources": args.sources, "generator": args.generator}
+    reply = workspace.ask(
+        user_for(workspace, args), args.question, collection=args.collection, conversation=args.conversation, **options
+    )
+    answer = reply.answer
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        print(json.dumps(reply.to_dict(), ensure_ascii=False))
         return 0
     print(answer.text)
     if answer.fallback == "quotes":
@@ -156,8 +167,8 @@ def _ask(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from assistant.api.server import serve
 
-    assistant = _assistant(args)
-    serve(assistant, host=args.host or assistant.settings.host, port=args.port, ui=not args.no_ui)
+    workspace = workspace_for(args)
+    serve(workspace, host=args.host or workspace.settings.host, port=args.port, ui=not args.no_ui)
     return 0
 
 

@@ -1,6 +1,10 @@
 """Load test of `POST /api/ask`: N concurrent clients against `assistant serve` on loopback, also during re-ingests.
 
     .venv/bin/python bench/load.py [--clients 20] [--seconds 30] [--reingest-seconds 30]
+    .venv/bin/python bench/load.py --mode conversations [--clients 20] [--seconds 30] [--collections 4]
+
+The conversation mode (bench/load_conversations.py) has users hold stored multi-turn conversations in several
+collections while every collection is re-ingested, then checks every stored turn. The questions mode:
 
 Starts `assistant serve --no-ui` on a free 127.0.0.1 port with a fresh index of seeds/ (uploaded through the API),
 records a reference answer per seed question, then runs two phases with the same clients:
@@ -46,10 +50,17 @@ def main() -> int:
         metavar="N",
         help="the server's ASSISTANT_EMBEDDING_CACHE_SIZE (0: embed every question and sentence)",
     )
-    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "load.json", help="result file")
+    parser.add_argument("--mode", choices=["questions", "conversations"], default="questions", help="what clients do")
+    parser.add_argument("--collections", type=int, default=4, help="conversations mode: collections (and users), 2-5")
+    parser.add_argument("--json", type=Path, default=None, help="result file (default: bench/results/load[-MODE].json)")
     args = parser.parse_args()
     if not 1 <= args.clients <= 200 or not 0 < args.seconds <= 600 or not 0 <= args.reingest_seconds <= 600:
         parser.error("--clients must be 1-200 and the phases at most 600 seconds")
+    if not 2 <= args.collections <= 5:
+        parser.error("--collections must be 2-5")
+    if args.mode == "conversations":
+        return conversations(args)
+    args.json = args.json or ROOT / "bench" / "results" / "load.json"
 
     questions = [json.loads(line)["question"] for line in QUESTIONS.open()]
     results: dict = {
@@ -98,13 +109,50 @@ def main() -> int:
     return 1 if failed else 0
 
 
+def conversations(args: argparse.Namespace) -> int:
+    """The conversation mode: users, collections and stored conversations under load (bench/load_conversations.py)."""
+    from load_conversations import prepare, run_conversations
+
+    results: dict = {
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "mode": "conversations",
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "load_average_start": os.getloadavg()},
+        "clients": args.clients,
+        "questions": "3-turn scripts (a question and two follow-ups) per collection",
+    }
+    with tempfile.TemporaryDirectory(prefix="assistant-load-") as folder:
+        users_file, keys = prepare(Path(folder), args.collections)
+        environment = {"ASSISTANT_USERS_FILE": str(users_file)}
+        with Served(Path(folder), args.embedding_cache_size, environment) as server:
+            phase = run_conversations(server.url, keys, args.clients, args.seconds, args.collections, server.pid)
+        if "failures" in phase:
+            results["server_log_tail"] = (Path(folder) / "serve.log").read_text(errors="replace")[-4000:]
+    results["phases"] = {"conversations": phase}
+    results["machine"]["load_average_end"] = os.getloadavg()
+    columns = ["requests", "throughput_rps", "p50_ms", "p95_ms", "errors", "lost", "misattributed", "wrong_collection"]
+    print(
+        f"{args.clients} clients in {phase['conversations']} conversations over {args.collections} collections of "
+        f"{args.collections} users, {phase['ingests']} re-ingests meanwhile; load average "
+        f"{results['machine']['load_average_start'][0]:.1f} at start"
+    )
+    print("  ".join(f"{column}={phase[column]}" for column in [*columns, "changed", "ingest_errors"]))
+    path = args.json or ROOT / "bench" / "results" / "load-conversations.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwrote {path}", file=sys.stderr)
+    failed = sum(phase[key] for key in ("errors", "lost", "misattributed", "wrong_collection", "ingest_errors"))
+    return 1 if failed else 0
+
+
 # -- the server -------------------------------------------------------------------------------------------------------
 class Served:
     """`assistant serve --no-ui` on a free loopback port for the duration of a `with` block."""
 
-    def __init__(self, folder: Path, embedding_cache_size: int | None = None) -> None:
+    def __init__(
+        self, folder: Path, embedding_cache_size: int | None = None, environment: dict[str, str] | None = None
+    ) -> None:
         self.folder = folder
-        self.environment = dict(os.environ)
+        self.environment = {**os.environ, **(environment or {})}
         if embedding_cache_size is not None:
             self.environment["ASSISTANT_EMBEDDING_CACHE_SIZE"] = str(embedding_cache_size)
 

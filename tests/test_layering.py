@@ -21,12 +21,14 @@ RANK = {
     "assistant.answering": 3,
     "assistant.integrations": 4,
     "assistant.assistant": 5,
-    "assistant.evaluation": 6,
-    "assistant.web": 6,
-    "assistant.api": 7,
-    "assistant.cli": 8,
-    "assistant.__main__": 9,
-    "assistant": 9,  # the package's own __init__ (lazy re-exports for users)
+    "assistant.workspace": 6,  # users, collections and conversations over one Assistant per collection
+    "assistant.evaluation": 7,
+    "assistant.web": 7,
+    "assistant.api": 8,
+    "assistant.cli_admin": 8,  # the admin commands (users, collections, conversations) that cli.py adds
+    "assistant.cli": 9,
+    "assistant.__main__": 10,
+    "assistant": 10,  # the package's own __init__ (lazy re-exports for users)
 }
 # Each heavy or optional library is imported by its home only.
 HOMES = {

@@ -172,10 +172,11 @@ def _check(
     others = [n for n in range(len(passages)) if n not in cited and passages[n].sentences]
     if others:
         best = max(others, key=lambda n: float(similarity[n].max()) + _share(words, _words(passages[n].text)))
-        if judged(best).supported and judged(best).score >= ATTACH_THRESHOLD:
+        judgement = judged(best)
+        if judgement.supported and judgement.score >= ATTACH_THRESHOLD:
             reason = "citation corrected" if sentence.cited else "citation attached"
-            return _Check(sentence, "supported", [(q, judged(best).score) for q in _quotes(passages[best], judged(best))],
-                          judged(best).score, reason)  # fmt: skip
+            quotes = [(quoted, judgement.score) for quoted in _quotes(passages[best], judgement)]
+            return _Check(sentence, "supported", quotes, judgement.score, reason)
     support = max((j.score for j in judgements.values()), default=0.0)
     if _share(words, known) < UNRELATED_COVERAGE:
         return _Check(sentence, "removed", [], support, "unrelated to the passages")
@@ -189,23 +190,15 @@ def _quotes(passage: Passage, judgement: Judgement) -> list[Sentence]:
 
 def _why(judgements: dict[int, Judgement], cited: list[int]) -> str:
     """What the page shows for an unsupported sentence: what contradicts it, or what the passages lack."""
-    ordered = [judgements[n] for n in cited if n in judgements] + [
-        j for n, j in judgements.items() if n not in cited
-    ]
+    ordered = [judgements[n] for n in cited if n in judgements] + [j for n, j in judgements.items() if n not in cited]
     for judgement in ordered:
         finding = judgement.finding
-        if finding and finding.verdict == "contradicted":
+        if finding and finding.verdict == "contradicted" and finding.passage:
             return f"contradicts the passage: '{finding.passage}' vs '{finding.claim}'"
     for judgement in ordered:
         if judgement.finding:
             return f"the passage does not say '{judgement.finding.claim}'"
     return "no shown passage supports it"
-
-
-def _plain(text: str) -> str:
-    """Lower case, straight apostrophes, no possessive: how a detail is looked up in a passage."""
-    text = text.lower().replace("’", "'")
-    return text[:-2] if text.endswith("'s") else text
 
 
 def _words(text: str) -> set[str]:

@@ -9,9 +9,7 @@ from assistant.answering.lexicon import Lexicon
 from assistant.core.text import STOPWORDS
 
 _LETTER = r"[^\W\d_]"
-_TOKEN = re.compile(
-    rf"(?:[A-Z]\.){{2,}}|[\w\u00C0-\u024F]+(?:(?:[-'’/]|(?<=\d)[.,](?=\d{{1,3}}))[\w\u00C0-\u024F]+)*%?"
-)
+_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[\w\u00C0-\u024F]+(?:(?:[-'’/]|(?<=\d)[.,](?=\d{1,3}))[\w\u00C0-\u024F]+)*%?")
 _PAUSE = re.compile(r"[,;:()\[\]!?.]|\s[-–—]\s|[–—]")
 _POSSESSIVE = re.compile(r"['’]s$|(?<=s)['’]$")
 _UNITS = {
@@ -36,7 +34,9 @@ _PERCENT = frozenset({"percent", "per", "%"})
 # function words WordNet lacks, which may open a sentence.
 _NOT_NAMES = frozenset({"i"})
 _FUNCTION_WORDS = frozenset(
-    "since although whereas upon among amongst amid towards toward unless whether via versus per onto".split()
+    """because since although whereas upon among amongst amid towards toward unless whether via versus per onto
+    despite throughout whatever whenever wherever whichever whoever nevertheless nonetheless moreover furthermore
+    instead""".split()
 )
 
 
@@ -140,10 +140,16 @@ def quantities(tokens: list[Token]) -> list[Quantity]:
         found.append(Quantity(value, position, end, word, percent))
         position = end
     for index, token in enumerate(tokens):  # "a hundred", "a million"
-        if token.norm in _SCALES and (index == 0 or tokens[index - 1].norm in {"a", "an", "one"}):
-            if not any(q.start <= index < q.end for q in found):
-                found.append(Quantity(_SCALES[token.norm], index, index + 1, True))
+        alone = index == 0 or tokens[index - 1].norm in {"a", "an", "one"}
+        if token.norm in _SCALES and alone and not any(q.start <= index < q.end for q in found):
+            found.append(Quantity(_SCALES[token.norm], index, index + 1, True))
     return found
+
+
+def is_number_word(word: str) -> bool:
+    """Whether the word spells a number ("two", "thirty", "second", "twice", "half", "hundred")."""
+    head = word.split("-")[0]
+    return any(head in table for table in (_UNITS, _TENS, _ORDINALS, _MULTIPLES, _SCALES)) or head == "half"
 
 
 def _word_number(head: str, parts: tuple[str, ...]) -> float | None:
@@ -164,4 +170,4 @@ def _word_number(head: str, parts: tuple[str, ...]) -> float | None:
     return None
 
 
-__all__ = ["Quantity", "Token", "normalise", "quantities", "tokenize"]
+__all__ = ["Quantity", "Token", "is_number_word", "normalise", "quantities", "tokenize"]

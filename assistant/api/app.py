@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-from fastapi import Depends, FastAPI, Security
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.exceptions import HTTPException
 
 from assistant.api.answers import AnswerSlots
+from assistant.api.collections import collections_router
+from assistant.api.conversations import conversations_router
 from assistant.api.errors import BodyLimitMiddleware, add_error_handlers
+from assistant.api.identity import current_user
 from assistant.api.native import native_router
 from assistant.api.openai import openai_router
 from assistant.api.schemas import ErrorBody
+from assistant.workspace import Workspace
 
 if TYPE_CHECKING:
     from assistant.assistant import Assistant
@@ -24,21 +25,17 @@ logger = logging.getLogger(__name__)
 
 MAX_JSON_BYTES = 1024 * 1024  # a question, its history and options fit easily; bigger bodies are refused unread
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
-_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <ASSISTANT_API_KEY>` when the key is set.")
 
 
-def create_app(assistant: Assistant, max_concurrent_answers: int | None = None) -> FastAPI:
-    """The API over `assistant`; at most `max_concurrent_answers` (default: CPU count) answers computed at once."""
-    settings = assistant.settings
-    answers = AnswerSlots(assistant, max_concurrent_answers)
+def create_app(target: Workspace | Assistant, max_concurrent_answers: int | None = None) -> FastAPI:
+    """The API over a workspace (or one Assistant as the collection 'default').
+
+    At most `max_concurrent_answers` (default: CPU count) answers are computed at once.
+    """
+    workspace = target if isinstance(target, Workspace) else Workspace.around(target)
+    settings = workspace.settings
+    answers = AnswerSlots(workspace, max_concurrent_answers)
     upload_limit = int(settings.max_upload_mb * 1024 * 1024)
-
-    def require_key(credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]) -> None:
-        if settings.api_key is None:
-            return
-        given = credentials.credentials if credentials else ""
-        if not hmac.compare_digest(given.encode(), settings.api_key.encode()):
-            raise HTTPException(401, "Missing or wrong API key: send `Authorization: Bearer <ASSISTANT_API_KEY>`.")
 
     app = FastAPI(
         title="assistant",
@@ -53,6 +50,7 @@ def create_app(assistant: Assistant, max_concurrent_answers: int | None = None) 
     def healthz() -> JSONResponse:
         """Whether the index is reachable, with its document and chunk counts (no API key needed)."""
         try:
+            assistant = workspace.default_assistant()
             body = {
                 "status": "ok",
                 "store": "chroma-server" if settings.chroma_url else "embedded",
@@ -66,8 +64,11 @@ def create_app(assistant: Assistant, max_concurrent_answers: int | None = None) 
             )
         return JSONResponse(body)
 
-    secured = [Depends(require_key)]
-    app.include_router(native_router(assistant, answers), dependencies=secured)
+    app.state.workspace = workspace  # read by `current_user`, and by the page mounted over the same workspace
+    secured = [Depends(current_user)]
+    app.include_router(native_router(workspace, answers), dependencies=secured)
+    app.include_router(collections_router(workspace), dependencies=secured)
+    app.include_router(conversations_router(workspace), dependencies=secured)
     app.include_router(openai_router(answers), dependencies=secured)
     return app
 

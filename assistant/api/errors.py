@@ -13,11 +13,17 @@ from starlette.exceptions import HTTPException
 
 from assistant.core.errors import (
     AssistantError,
+    CollectionNotFoundError,
+    ConversationNotFoundError,
+    CorruptDataError,
     DocumentNotFoundError,
     GeneratorUnavailableError,
     IndexNotFoundError,
     InvalidOptionError,
     InvalidQuestionError,
+    NameTakenError,
+    NotFoundError,
+    PermissionDeniedError,
     UnsupportedDocumentError,
     UploadRejectedError,
 )
@@ -43,7 +49,19 @@ _STATUS_OF_ERROR = [  # first match wins; a None param is read from the error's 
     (DocumentNotFoundError, 404, None, "not_found"),
     (UnsupportedDocumentError, 422, "file", "unreadable_file"),
     (GeneratorUnavailableError, 503, "generator", "generator_unavailable"),
+    # Another user's id and a missing one get the same 404 and the same message: nothing tells them apart.
+    (CollectionNotFoundError, 404, "collection", "not_found"),
+    (ConversationNotFoundError, 404, "conversation", "not_found"),
+    (NotFoundError, 404, None, "not_found"),
+    (NameTakenError, 409, None, "name_taken"),
+    (PermissionDeniedError, 403, None, "permission_denied"),
+    (CorruptDataError, 503, None, "corrupt_data"),
 ]
+# What a client is told of damaged data: the file and the recovery command are for the server's log.
+CORRUPT_MESSAGE = (
+    "Data kept on the server is damaged, so this request cannot be served; nothing was changed. The server's "
+    "administrator finds the file and the command that recovers it (`assistant conversations recover`) in its log."
+)
 
 
 def _classify(error: Exception) -> tuple[int, str | None, str | None] | None:
@@ -61,14 +79,15 @@ def error_detail(error: Exception) -> dict[str, Any]:
     known = _classify(error)
     if known is not None:
         status, param, code = known
-        return {"error": {"message": str(error), "type": _error_type(status), "param": param, "code": code}}
+        message = CORRUPT_MESSAGE if isinstance(error, CorruptDataError) else str(error)
+        return {"error": {"message": message, "type": _error_type(status), "param": param, "code": code}}
     # An AssistantError's message is written for the user (a setting to fix); anything else stays in the log.
     message = str(error) if isinstance(error, AssistantError) else "Internal error; see the server log."
     return {"error": {"message": message, "type": "server_error", "param": None, "code": None}}
 
 
 def _error_type(status: int) -> str:
-    return {401: "authentication_error", 404: "not_found_error", 409: "conflict_error"}.get(
+    return {401: "authentication_error", 403: "permission_error", 404: "not_found_error", 409: "conflict_error"}.get(
         status, "invalid_request_error" if status < 500 else "server_error"
     )
 
@@ -101,10 +120,11 @@ def add_error_handlers(app: FastAPI) -> None:
     async def assistant_error(request: Request, error: AssistantError) -> JSONResponse:
         detail = error_detail(error)["error"]
         status = (_classify(error) or (500,))[0]
-        if status == 500:
+        if status == 500 or isinstance(error, CorruptDataError):
             logger.error("assistant error on %s: %s", request.url.path, error)
         if request.url.path.startswith("/v1/"):  # the OpenAI request names these fields differently
-            detail["param"] = {"question": "messages", "generator": "model"}.get(detail["param"], detail["param"])
+            renamed = {"question": "messages", "generator": "model", "collection": "model"}
+            detail["param"] = renamed.get(detail["param"], detail["param"])
         return JSONResponse({"error": detail}, status_code=status)
 
     @app.exception_handler(Exception)

@@ -4,59 +4,58 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import StreamingResponse
 
 from assistant.api.answers import AnswerSlots
 from assistant.api.errors import ApiError, error_detail
+from assistant.api.identity import CurrentUser
 from assistant.api.schemas import AnswerBody, AskRequest, DocumentTextBody
 from assistant.core.errors import UnsupportedDocumentError
-from assistant.core.types import Answer
 from assistant.documents.loaders import load
 from assistant.documents.sources import DEFAULT_CONTEXT, document_of_chunk, source_text, span_around
 from assistant.documents.uploads import UPLOAD_SUFFIXES, check_upload_size, upload_name
 
 if TYPE_CHECKING:
-    from assistant.assistant import Assistant
+    from assistant.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
 UPLOAD_READ_BYTES = 1024 * 1024
+COLLECTION_QUERY = Query(description="The collection (id, name or owner/name; default: 'default').")
 
 
-def native_router(assistant: Assistant, answers: AnswerSlots) -> APIRouter:
-    """The `/api` routes over `assistant`; the caller adds the API key check when including them."""
+def native_router(workspace: Workspace, answers: AnswerSlots) -> APIRouter:
+    """The `/api` routes over `workspace`, each acting for `current_user` (the API key's owner)."""
     router = APIRouter()
-    settings = assistant.settings
-    ingest_lock = threading.Lock()  # one ingest at a time per process; Chroma upserts are not transactions
-    upload_dir = Path(settings.upload_dir or Path(settings.index_dir) / "uploads").resolve()
+    settings = workspace.settings
+    assistant = workspace.default_assistant()  # the routes that name no collection read the default one
 
     @router.post("/api/ask", tags=["answers"], response_model=AnswerBody, response_model_exclude_unset=True)
-    async def ask(body: AskRequest) -> dict:
+    async def ask(body: AskRequest, user: CurrentUser) -> dict:
         """Answer a question with exact-quote citations, or refuse when the documents do not cover it."""
-        options = answers.options(body.generator, "generator", body.k, body.sources)
-        return (await answers.answer(body.question, body.history, options)).to_dict()
+        options = answers.options(body.generator, "generator", body.k, body.sources, body.collection, body.conversation)
+        return (await answers.answer(user, body.question, body.history, options)).to_dict()
 
     @router.post(
         "/api/chat/stream",
         tags=["answers"],
         responses={200: {"content": {"text/event-stream": {}}, "description": "`delta` events, then `answer`."}},
     )
-    async def chat_stream(body: AskRequest) -> StreamingResponse:
+    async def chat_stream(body: AskRequest, user: CurrentUser) -> StreamingResponse:
         """The answer as server-sent events: `delta` ({"text"}) as produced, then `answer` (the /api/ask body)."""
-        options = answers.options(body.generator, "generator", body.k, body.sources)
-        chunks = await answers.stream(body.question, body.history, options)
+        options = answers.options(body.generator, "generator", body.k, body.sources, body.collection, body.conversation)
+        chunks = await answers.stream(user, body.question, body.history, options)
 
         async def events() -> AsyncIterator[str]:
             try:
                 async for chunk in chunks:
-                    if isinstance(chunk, Answer):
+                    if not isinstance(chunk, str):  # the Reply: the answer with its citations
                         yield _sse("answer", chunk.to_dict())
                     elif chunk:
                         yield _sse("delta", {"text": chunk})
@@ -67,9 +66,9 @@ def native_router(assistant: Assistant, answers: AnswerSlots) -> APIRouter:
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     @router.get("/api/documents", tags=["documents"])
-    def documents() -> dict:
-        """The ingested documents: `{"id", "source", "chunks"}` each."""
-        return {"documents": [document.to_dict() for document in assistant.documents()]}
+    def documents(user: CurrentUser, collection: Annotated[str | None, COLLECTION_QUERY] = None) -> dict:
+        """The ingested documents of a collection: `{"id", "source", "chunks"}` each."""
+        return {"documents": [document.to_dict() for document in workspace.documents(user, collection)]}
 
     @router.get("/api/documents/{document_id:path}/text", tags=["documents"], response_model=DocumentTextBody)
     def document_text(
@@ -99,32 +98,37 @@ def native_router(assistant: Assistant, answers: AnswerSlots) -> APIRouter:
     @router.post("/api/documents", tags=["documents"], status_code=201)
     def upload(
         file: Annotated[list[UploadFile], File(description=f"Files: {' '.join(sorted(UPLOAD_SUFFIXES))}.")],
+        user: CurrentUser,
+        collection: Annotated[str | None, Form(description="The collection to add them to (its owner only).")] = None,
     ) -> dict:
-        """Upload documents and ingest them; uploading a file name again replaces that document."""
+        """Upload documents and ingest them into a collection; uploading a file name again replaces that document."""
+        target, owned = workspace.writable(user, collection)
+        upload_dir = workspace.upload_dir(target)
         staged = [_stage_upload(item, upload_dir, settings.max_upload_mb) for item in file]
         try:
             for temporary, _ in staged:
                 _check_loads(temporary)
-            with ingest_lock:
+            with workspace.write_lock(target):  # one ingest at a time per collection: upserts are not transactions
                 for temporary, final in staged:
                     temporary.replace(final)
-                report = assistant.ingest([final for _, final in staged], progress=False)
+                report = owned.ingest([final for _, final in staged], progress=False)
         finally:
             for temporary, _ in staged:
                 temporary.unlink(missing_ok=True)
         wanted = {str(final.resolve()) for _, final in staged}
-        listed = [document.to_dict() for document in assistant.documents() if document.id in wanted]
+        listed = [document.to_dict() for document in owned.documents() if document.id in wanted]
         return {"documents": listed, "ingest": report.to_dict()}
 
     @router.delete("/api/documents/{document_id:path}", tags=["documents"])
-    def delete(document_id: str) -> dict:
-        """Remove a document (by its id from GET /api/documents) from the index."""
-        if document_id not in {document.id for document in assistant.documents()}:
+    def delete(document_id: str, user: CurrentUser, collection: Annotated[str | None, COLLECTION_QUERY] = None) -> dict:
+        """Remove a document (by its id from GET /api/documents) from a collection (its owner only)."""
+        target, owned = workspace.writable(user, collection)
+        if document_id not in {document.id for document in owned.documents()}:
             raise ApiError(404, f"No document with id {document_id!r}; GET /api/documents lists them.", "document_id")
-        with ingest_lock:
-            removed = assistant.remove_document(document_id)
+        with workspace.write_lock(target):
+            removed = owned.remove_document(document_id)
         path = Path(document_id)
-        if path.parent == upload_dir:
+        if path.parent == workspace.upload_dir(target):
             path.unlink(missing_ok=True)
         return {"id": document_id, "chunks_removed": removed}
 

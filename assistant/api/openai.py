@@ -12,27 +12,57 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
+from assistant.accounts.users import User
 from assistant.api.answers import AnswerSlots
 from assistant.api.errors import ApiError, error_detail
+from assistant.api.identity import CurrentUser
 from assistant.api.schemas import ChatCompletionRequest, ChatMessage
+from assistant.core.errors import CollectionNotFoundError, InvalidNameError
 from assistant.core.types import Answer
 
 logger = logging.getLogger(__name__)
 
 
 def openai_router(answers: AnswerSlots) -> APIRouter:
-    """The `/v1` routes over `answers`; the caller adds the API key check when including them."""
+    """The `/v1` routes over `answers`, each acting for `current_user` (the API key's owner).
+
+    `model` names the collection to ask: its label from GET /v1/models, optionally `label:generator`; a bare
+    generator name (`extractive`, as before collections) asks the collection 'default' with that generator.
+    """
     router = APIRouter(tags=["openai"])
+    workspace = answers.workspace
+
+    def model_options(user: User, model: str) -> dict:
+        """The `ask` options `model` stands for; an unknown model is a 404 naming the field."""
+        generators = answers.generators
+        candidates = [(model, None)]
+        collection, colon, generator = model.rpartition(":")
+        if colon and generator in generators:
+            candidates.append((collection, generator))
+        for reference, chosen in candidates:
+            try:
+                return answers.options(chosen, "model", collection=workspace.collection(user, reference).id)
+            except (CollectionNotFoundError, InvalidNameError):  # not a collection of theirs: try the next reading
+                continue
+        if model in generators:
+            return answers.options(model, "model")
+        raise ApiError(
+            404,
+            f"Unknown model {model!r}: name one of your collections (GET /v1/models lists them), optionally "
+            f"followed by ':' and a generator ({', '.join(generators)}).",
+            "model",
+            "model_not_found",
+        )
 
     @router.post("/v1/chat/completions")
-    async def chat_completions(body: ChatCompletionRequest) -> Any:
+    async def chat_completions(body: ChatCompletionRequest, user: CurrentUser) -> Any:
         """OpenAI-compatible chat: `[n]` markers in the content, `citations` and `refused` as extra fields."""
         question, history = _question_and_history(body.messages)
-        options = answers.options(body.model, "model")
+        options = model_options(user, body.model)
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         head = {"id": completion_id, "created": created, "model": body.model}
         if not body.stream:
-            answer = await answers.answer(question, history, options)
+            answer = (await answers.answer(user, question, history, options)).answer
             return {
                 **head,
                 "object": "chat.completion",
@@ -47,7 +77,7 @@ def openai_router(answers: AnswerSlots) -> APIRouter:
                 "usage": _usage(question, answer.text),
                 **_evidence(answer),
             }
-        chunks = await answers.stream(question, history, options)
+        chunks = await answers.stream(user, question, history, options)
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
 
         def chunk(delta: dict, finish: str | None = None, **extra: Any) -> str:
@@ -59,8 +89,8 @@ def openai_router(answers: AnswerSlots) -> APIRouter:
             text = ""
             try:
                 async for item in chunks:
-                    if isinstance(item, Answer):
-                        yield chunk({}, "stop", **_evidence(item))
+                    if not isinstance(item, str):  # the Reply: the answer with its citations
+                        yield chunk({}, "stop", **_evidence(item.answer))
                     elif item:
                         text += item
                         yield chunk({"content": item})
@@ -74,14 +104,16 @@ def openai_router(answers: AnswerSlots) -> APIRouter:
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     @router.get("/v1/models")
-    def models() -> dict:
-        """The generators, as OpenAI models."""
-        return {
-            "object": "list",
-            "data": [
-                {"id": name, "object": "model", "created": 0, "owned_by": "assistant"} for name in answers.generators
-            ],
-        }
+    def models(user: CurrentUser) -> dict:
+        """Your collections as OpenAI models; with more than one generator, also `collection:generator` for each."""
+        others = answers.generators[1:]  # the first is the configured default
+        data = []
+        for collection in workspace.collections.list_for(user):
+            label = workspace.collections.label(user, collection)
+            for name in [label, *(f"{label}:{generator}" for generator in others)]:
+                created, owner = int(collection.created), collection.owner
+                data.append({"id": name, "object": "model", "created": created, "owned_by": owner})
+        return {"object": "list", "data": data}
 
     return router
 

@@ -22,6 +22,14 @@ class AskRequest(BaseModel):
     k: int | None = Field(None, ge=1, le=MAX_K, description="Passages to retrieve (default ASSISTANT_K).")
     generator: str | None = Field(None, description="Answer generator; one of GET /v1/models.")
     sources: list[str] | None = Field(None, max_length=100, description="Only search these documents.")
+    collection: str | None = Field(
+        None, description="The collection to ask (id, name or owner/name; default: the collection 'default')."
+    )
+    conversation: str | None = Field(
+        None,
+        description="A conversation id (POST /api/conversations): its stored turns are the history, and this "
+        "question and its answer are added to it. Not together with `history`.",
+    )
 
 
 class CitationBody(BaseModel):
@@ -84,6 +92,8 @@ class AnswerBody(BaseModel):
     sentences: list[SentenceBody] | None = Field(
         None, description="Generated answers only: the citation check of each generated sentence."
     )
+    conversation: str | None = Field(None, description="Asked within a conversation: its id.")
+    turn: int | None = Field(None, description="Asked within a conversation: this turn's position in it (from 1).")
 
 
 class TextPart(BaseModel):
@@ -120,3 +130,62 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
+
+
+class CollectionBody(BaseModel):
+    id: str = Field(description="Never changes; use it in URLs.")
+    name: str = Field(description="Its title, unique among its owner's collections.")
+    label: str = Field(description="How you name it elsewhere (the OpenAI `model`): its name, or owner/name.")
+    owner: str
+    shared_with: list[str] = Field(description="User names that may read it; '*' is everyone.")
+    created: float
+    writable: bool = Field(description="Whether you own it (may add and remove its documents).")
+
+
+class NewCollection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(description="A title of 1-64 characters: no '/', '\\', NUL or line breaks.")
+
+
+class NewConversation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    collection: str | None = Field(None, description="The collection it is about (default: 'default').")
+    title: str | None = Field(None, description="Default: its first question.")
+
+
+class ConversationTitle(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(description="1-200 characters on one line.")
+
+
+class ConversationBody(BaseModel):
+    id: str
+    title: str
+    collection: str = Field(description="The id of the collection it is about.")
+    created: float
+    updated: float
+    turns: int = Field(description="Questions asked in it.")
+
+
+class PassageBody(BaseModel):
+    chunk_id: str
+    text: str
+    source: str
+    start: int
+    end: int
+    metadata: dict
+    score: float
+    rank: int
+
+
+class TurnBody(AnswerBody):
+    position: int
+    question: str
+    collection: str = Field(description="The id of the collection that answered.")
+    created: float
+    passages: list[PassageBody] = Field(description="The passages the answer was drawn from, as they were.")
+
+
+class TranscriptBody(BaseModel):
+    conversation: ConversationBody
+    turns: list[TurnBody]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -12,42 +11,40 @@ from assistant.api.app import create_app
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from assistant.assistant import Assistant
+    from assistant.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
 
 def serve(
-    assistant: Assistant, host: str = "127.0.0.1", port: int = 8000, ui: bool = True, log_level: str = "info"
+    workspace: Workspace, host: str = "127.0.0.1", port: int = 8000, ui: bool = True, log_level: str = "info"
 ) -> None:
     """Run the API (and, with `ui`, the chat page at `/`) with uvicorn until interrupted."""
     import uvicorn
 
-    assistant.embedder.embed(["warm up"])  # load the model now, so the first request is not the slow one
-    app = create_app(assistant)
+    workspace.conversations  # noqa: B018 - open the database now: a damaged one stops here, naming the fix
+    workspace.embedder.embed(["warm up"])  # load the model now, so the first request is not the slow one
+    app = create_app(workspace)
     if ui:
-        mount_ui(app, assistant)
+        mount_ui(app)
     logger.info("serving on http://%s:%d (OpenAPI schema at /openapi.json)", host, port)
     uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=5)
 
 
-def mount_ui(app: FastAPI, assistant: Assistant) -> None:
-    """Mount the chat page (assistant.web, the only importer of gradio) at `/`."""
+def mount_ui(app: FastAPI) -> None:
+    """Mount the chat page (assistant.web, the only importer of gradio) at `/`, over the API's workspace."""
     from assistant.web.page import mount
 
-    settings = assistant.settings
-    mount(app, assistant, auth=_ui_auth(settings.api_key, settings.auth))
+    workspace = app.state.workspace
+    mount(app, workspace, auth=_ui_auth(workspace))
 
 
-def _ui_auth(api_key: str | None, login: str | None) -> Callable[[str, str], bool] | None:
-    """With an API key, the page asks for a login: any user name with the key as password, or ASSISTANT_AUTH."""
-    if not api_key and not login:
+def _ui_auth(workspace: Workspace) -> Callable[[str, str], bool] | None:
+    """The page's login when a users file, an API key or ASSISTANT_AUTH is set: a password, or an API key as one."""
+    if not workspace.accounts.login_required:
         return None
-    user, _, password = (login or "").partition(":")
 
-    def check(username: str, given: str) -> bool:
-        by_key = bool(api_key) and hmac.compare_digest(given.encode(), api_key.encode())
-        by_login = bool(login) and hmac.compare_digest(f"{username}:{given}".encode(), f"{user}:{password}".encode())
-        return by_key or by_login
+    def check(username: str, password: str) -> bool:
+        return workspace.login(username, password, api_key_as_password=True) is not None
 
     return check

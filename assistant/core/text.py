@@ -12,8 +12,9 @@ MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # Markers that open a piece of text (a model may write "... Europe. [1] [2] The ..."), with trailing punctuation.
 LEADING_MARKERS = re.compile(rf"^(?:\s*{MARKER.pattern})+[.,;:]?")
 _SPACED_MARKER = re.compile(rf"\s*{MARKER.pattern}")
-# A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by whitespace, or at a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])(?P<close>[\"'”’)\]]*)\s+|\n+")
+# A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by whitespace, or at a line break; but not
+# after an initial ("William E. Simon") nor before a lower-case word ('Add "... overnight!" linking to ...').
+_SENTENCE_END = re.compile(r"(?<=[.!?…])(?<!\b[A-Z]\.)(?P<close>[\"'”’)\]]*)\s+(?![a-z])|\n+")
 _WORD = re.compile(r"[\w’'-]+")
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be been before being below between

@@ -50,10 +50,11 @@ def split_document(document: LoadedDocument, source: str, chunk_size: int, chunk
     if packing is not None:
         pieces.append(packing)
     chunks = []
+    block_starts = [block.start for block in document.blocks]
     for index, piece in enumerate(pieces):
         body = text[piece.start : piece.end]
         following = pieces[index + 1].start if index + 1 < len(pieces) else len(text)
-        metadata = _metadata(document, path, piece, text[piece.end : following])
+        metadata = _metadata(document, block_starts, path, piece, text[piece.end : following])
         chunks.append(Chunk(chunk_id(path, piece.start, body), body, source, piece.start, piece.end, metadata))
     return chunks
 
@@ -73,13 +74,13 @@ def _split(splitter, text: str, base: int, chunk_overlap: int) -> list[_Piece]:
     return pieces
 
 
-def _metadata(document: LoadedDocument, path: str, piece: _Piece, after: str) -> dict:
+def _metadata(document: LoadedDocument, starts: list[int], path: str, piece: _Piece, after: str) -> dict:
+    """The chunk's metadata; `starts` are the offsets of the document's blocks."""
     metadata: dict = {"path": path}
     page = document.page_at(piece.start)
     if page is not None:
         metadata["page"] = page
     if document.blocks:
-        starts = [block.start for block in document.blocks]
         first = max(0, bisect.bisect_right(starts, piece.start) - 1)
         last = bisect.bisect_left(starts, piece.end)
         touched = document.blocks[first:last]

@@ -30,7 +30,7 @@ class SourceText:
 
     def location_at(self, offset: int) -> dict | None:
         """The location of the block holding character `offset`, if the document has located blocks."""
-        index = bisect.bisect_right([start for start, _ in self.locations], offset) - 1
+        index = bisect.bisect_right(self.locations, offset, key=lambda located: located[0]) - 1
         return dict(self.locations[index][1]) if index >= 0 else None
 
     @property
@@ -111,8 +111,8 @@ def _locations(chunks: list[Chunk]) -> tuple[tuple[int, dict], ...]:
     return tuple(sorted(found.items()))
 
 
-def marked_page(document_id: str, page: int, quote: str) -> bytes | None:
-    """A PNG of a PDF's page with the quote's region marked; None when the file is gone or is not a PDF."""
+def marked_page(document_id: str, page: int, quote: str) -> tuple[bytes, int] | None:
+    """A PNG of a PDF's page with the quote's region marked, and the boxes marked; None when the file is gone."""
     from assistant.core.errors import UnsupportedDocumentError
     from assistant.documents.formats.pdf import page_image
 
@@ -120,6 +120,6 @@ def marked_page(document_id: str, page: int, quote: str) -> bytes | None:
     if path.suffix.lower() != ".pdf" or not path.is_file():
         return None
     try:
-        return page_image(path, page, quote)[0]
+        return page_image(path, page, quote)
     except UnsupportedDocumentError:
         return None

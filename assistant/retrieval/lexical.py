@@ -253,6 +253,15 @@ class LexicalIndex:
         partial.replace(path)
         self.dirty = False
 
+    def delete_file(self) -> None:
+        """Forget every chunk and delete the saved file (its collection was deleted)."""
+        with self._lock:
+            self._rows.clear()
+            self._matrix, self.dirty = None, False
+            if self.path is not None:
+                for path in (self.path, self.path.with_name(self.path.name + ".partial.npz")):
+                    path.unlink(missing_ok=True)
+
     def load(self) -> bool:
         """Read `path` if it exists and was written by this version; returns True when it did."""
         with self._lock:

@@ -12,12 +12,14 @@ import gradio as gr
 
 from assistant.assistant import Assistant
 from assistant.core.config import MAX_K, Settings
-from assistant.core.errors import ConfigurationError
+from assistant.core.errors import AssistantError, ConfigurationError
 from assistant.documents.uploads import UPLOAD_SUFFIXES
 from assistant.embedding.base import use_offline_environment
-from assistant.web.chat import ChatApp, add_question
-from assistant.web.presentation import documents_html
-from assistant.web.viewer import ViewerPanel
+from assistant.web.chat import add_question
+from assistant.web.history import HistoryPanel
+from assistant.web.library import LibraryPanel
+from assistant.web.sessions import CollectionViewer, Sessions, login_check
+from assistant.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +34,16 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
-    """The page: conversation on the left; answer settings and documents on the right."""
-    app = ChatApp(assistant)
+def build_app(target: Workspace | Assistant) -> gr.Blocks:
+    """The page: conversations on the left, the chat in the middle; collection, settings and documents on the right.
+
+    Over a workspace (users, collections, stored conversations), or one Assistant as the collection 'default'.
+    """
+    workspace = target if isinstance(target, Workspace) else Workspace.around(target)
+    sessions = Sessions(workspace)
+    app = sessions.default_chat()
     settings = app.settings
-    modes = assistant.generators()
+    modes = workspace.generators()
     with gr.Blocks(title="Document assistant", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         turns = gr.State([])
         pending = gr.State("")
@@ -46,6 +53,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             elem_id="intro",
         )
         with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=220):
+                history = HistoryPanel(sessions)
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
                     label="Conversation",
@@ -72,10 +81,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     )
                     ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                 with gr.Row():
-                    clear = gr.Button("Clear conversation", elem_id="clear", size="sm")
+                    clear = gr.Button("New conversation", elem_id="clear", size="sm")
                     download = gr.DownloadButton("Export as Markdown", elem_id="export", size="sm", interactive=False)
-                viewer = ViewerPanel(assistant, turns)
+                viewer = CollectionViewer(sessions, turns)
             with gr.Column(scale=2):
+                library = LibraryPanel(sessions)
                 with gr.Accordion("Answer settings", open=True):
                     mode = gr.Dropdown(
                         modes, value=modes[0], label="Answer mode", elem_id="mode", interactive=len(modes) > 1
@@ -89,7 +99,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         info="Leave empty to search every document.",
                     )
                 with gr.Accordion("Documents", open=True):
-                    table = gr.HTML(documents_html(app.documents()), elem_id="documents")
+                    table = gr.HTML(elem_id="documents")  # the chosen collection's, filled when the page loads
                     upload = gr.File(
                         label=f"Add documents ({' '.join(sorted(UPLOAD_SUFFIXES))}, up to "
                         f"{app.max_upload_mb:g} MB each)",
@@ -103,12 +113,13 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         chosen = gr.Dropdown([], label="Remove a document", elem_id="remove-choice", scale=3)
                         remove = gr.Button("Remove", variant="stop", elem_id="remove", scale=1, size="sm")
 
-        answer_inputs = [pending, chatbot, turns, mode, k, scope]
-        answer_outputs = [chatbot, turns, download]
+        library.document_outputs = [table, chosen, scope]
+        answer_inputs = [pending, chatbot, turns, mode, k, scope, library.selector, history.conversation]
+        answer_outputs = [chatbot, turns, download, history.conversation, history.listing]
         for trigger in (question.submit, ask.click):
             viewer.follow(
                 trigger(add_question, [question, chatbot], [question, chatbot, pending], queue=False).then(
-                    app.respond, answer_inputs, answer_outputs
+                    history.respond, answer_inputs, answer_outputs
                 )
             )
 
@@ -117,22 +128,21 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
         viewer.follow(
             chatbot.example_select(ask_example, [chatbot], [chatbot, pending]).then(
-                app.respond, answer_inputs, answer_outputs
+                history.respond, answer_inputs, answer_outputs
             )
         )
 
-        def reset() -> tuple[list, list, Any]:
-            return [], [], gr.DownloadButton(value=None, interactive=False)
+        new_chat = [chatbot, turns, download, history.conversation, history.listing]
+        viewer.follow(clear.click(history.reset, None, new_chat, queue=False))
+        viewer.follow(chatbot.clear(history.reset, None, new_chat, queue=False))
+        # Another collection starts a new conversation: a conversation is about one collection.
+        library.wire(lambda event: viewer.follow(event.then(history.reset, None, new_chat, queue=False)))
+        history.wire([chatbot, turns, download], library, viewer.follow)
 
-        viewer.follow(clear.click(reset, None, [chatbot, turns, download], queue=False))
-        viewer.follow(chatbot.clear(reset, None, [chatbot, turns, download], queue=False))
-
-        def add_documents(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
-            return app.add_documents(files, progress)
-
-        upload.upload(add_documents, [upload], [status, upload, table, chosen, scope])
-        remove.click(app.remove, [chosen], [status, table, chosen, scope])
-        demo.load(app.document_views, None, [table, chosen, scope])
+        upload.upload(library.add_documents, [upload, library.selector], [status, upload, table, chosen, scope])
+        remove.click(library.remove, [chosen, library.selector], [status, table, chosen, scope])
+        demo.load(library.load, None, library.view_outputs)
+        demo.load(history.load, None, [history.signed_in, history.listing])
     demo.chat_app = app  # for tests and for main()
     return demo
 
@@ -156,14 +166,14 @@ def launch_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def mount(server: Any, assistant: Assistant, auth: Callable[[str, str], bool] | None = None) -> Any:
+def mount(server: Any, target: Workspace | Assistant, auth: Callable[[str, str], bool] | None = None) -> Any:
     """Mount the chat page at `/` of a FastAPI app (`assistant serve`), with launch()'s file-access limits."""
-    options = launch_options(assistant.settings)
+    options = launch_options(target.settings)
     return gr.mount_gradio_app(
         server,
-        build_app(assistant),
+        build_app(target),
         path="/",
-        auth=auth or options["auth"],
+        auth=login_check(auth) if auth else options["auth"],
         allowed_paths=options["allowed_paths"],
         max_file_size=options["max_file_size"],
     )
@@ -181,10 +191,17 @@ def main() -> None:
     """Open the chat page on ASSISTANT_HOST:ASSISTANT_PORT (http://127.0.0.1:7860 by default)."""
     use_offline_environment()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    assistant = Assistant.from_settings()
-    demo = build_app(assistant)  # opens the index on this thread: Chroma's client creation is not thread-safe
-    threading.Thread(target=warm_up, args=(assistant,), daemon=True).start()
-    demo.launch(**launch_options(assistant.settings))
+    try:
+        workspace = Workspace.from_settings()
+        workspace.conversations  # noqa: B018 - open the database now: a damaged one stops here, naming the fix
+    except AssistantError as error:
+        raise SystemExit(f"error: {error}") from error
+    demo = build_app(workspace)  # opens the index on this thread: Chroma's client creation is not thread-safe
+    threading.Thread(target=warm_up, args=(workspace.default_assistant(),), daemon=True).start()
+    options = launch_options(workspace.settings)
+    if workspace.settings.users_file is not None:  # several users: each logs in with their own password
+        options["auth"] = login_check(lambda name, password: workspace.login(name, password))
+    demo.launch(**options)
 
 
 if __name__ == "__main__":

@@ -161,7 +161,7 @@ def citation_html(citation: Citation, passages: Sequence[Hit]) -> str:
     """One citation: a header line and the surrounding passage with the quoted words in `<mark>`."""
     hit = find_hit(citation.chunk_id, passages)
     score = hit.score if hit is not None else None
-    header = _header(f"[{citation.n}]", citation.source, citation.page, score)
+    header = _header(f"[{citation.n}]", citation.source, citation.where(), score)
     if hit is None:
         return (
             f'<div class="source">{header}<blockquote class="passage"><mark>{inert(citation.quote)}</mark>'
@@ -176,14 +176,16 @@ def passage_html(hit: Hit) -> str:
     """A retrieved passage (for a refusal): its header and the start of its text."""
     text = hit.chunk.text.strip()
     shown = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS].rstrip() + " …"
-    header = _header(f"#{hit.rank}", hit.chunk.source, hit.chunk.metadata.get("page"), hit.score)
+    page = hit.chunk.metadata.get("page")
+    header = _header(f"#{hit.rank}", hit.chunk.source, f"page {int(page)}" if page is not None else "", hit.score)
     return f'<div class="source">{header}<blockquote class="passage">{inert(shown)}</blockquote></div>'
 
 
-def _header(label: str, source: str, page: int | None, score: float | None) -> str:
+def _header(label: str, source: str, where: str, score: float | None) -> str:
+    """The line above a passage: its number, document, location ("page 3", "sheet Sales, row 4") and score."""
     parts = [f'<span class="cite-n">{inert(label)}</span> <span class="doc">{inert(source)}</span>']
-    if page is not None:
-        parts.append(f'<span class="page">page {int(page)}</span>')
+    if where:
+        parts.append(f'<span class="page">{inert(where)}</span>')
     if score is not None:
         parts.append(f'<span class="score" title="retrieval score (cosine similarity)">score {score:.3f}</span>')
     return f'<div class="source-head">{" · ".join(parts)}</div>'

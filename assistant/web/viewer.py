@@ -63,8 +63,11 @@ def find_citation(turns: Sequence[Turn], value: str | None) -> Citation | None:
         return None
 
 
-def viewer_html(document: SourceText, citation: Citation, page_png: bytes | None = None) -> str:
-    """The document's text with the quote in `<mark class="viewer-quote">`, under its name, location and page."""
+def viewer_html(document: SourceText, citation: Citation, page: tuple[bytes, int] | None = None) -> str:
+    """The document's text with the quote in `<mark class="viewer-quote">`, under its name, location and page.
+
+    `page` is a PNG of the quote's PDF page and the number of boxes marked on it.
+    """
     text, start, end = document.text, citation.start, citation.end
     if text[start:end] != citation.quote:  # re-ingested since the answer: find the quote by its words
         start = text.find(citation.quote)
@@ -74,11 +77,12 @@ def viewer_html(document: SourceText, citation: Citation, page_png: bytes | None
     if where:
         head += f' · <span class="where">{inert(where)}</span>'
     parts = [f'<div class="viewer"><div class="viewer-head">{head}</div>']
-    if page_png:
-        encoded = base64.b64encode(page_png).decode("ascii")
+    if page is not None:
+        encoded = base64.b64encode(page[0]).decode("ascii")
         alt = inert(f"page {citation.page} with the quote marked")
         source = f"data:image/png;base64,{encoded}"
-        parts.append(f'<img class="viewer-page" style="{_PAGE_STYLE}" alt="{alt}" src="{source}">')
+        image = f'<img class="viewer-page" data-marks="{int(page[1])}" style="{_PAGE_STYLE}" alt="{alt}"'
+        parts.append(f'{image} src="{source}">')
     if start < 0:
         parts.append('<div class="viewer-note">The quote is no longer in this document (it changed since).</div>')
         parts.append(f'<div class="viewer-text" style="{_TEXT_STYLE}">{inert(_window(text, 0, 0)[0])}</div></div>')
@@ -137,7 +141,7 @@ class ViewerPanel:
             document = source_text(store, document_of_chunk(store, citation.chunk_id))
         except AssistantError as error:
             return f'<div class="viewer-note">{inert(str(error))}</div>'
-        page_png = None
+        page = None
         if document.is_pdf and citation.page:
-            page_png = marked_page(document.id, int(citation.page), citation.quote)
-        return viewer_html(document, citation, page_png)
+            page = marked_page(document.id, int(citation.page), citation.quote)
+        return viewer_html(document, citation, page)

@@ -1,7 +1,7 @@
 import numpy as np
 
 from assistant.answering.extractive import ExtractiveAnswerer
-from assistant.answering.scoring import score_sentences
+from assistant.answering.scoring import score_sentences, sentence_features
 from assistant.core.types import Chunk, Hit
 from assistant.embedding.cache import CachingEmbedder
 
@@ -41,8 +41,20 @@ def test_overlapping_chunks_do_not_duplicate_sentences(fake_embedder):
         Hit(Chunk("a", first, "t.txt", 0, len(first), {"path": "/t"}), 0.7, 1),
         Hit(Chunk("b", second, "t.txt", 45, 45 + len(second), {"path": "/t"}), 0.6, 2),
     ]
-    starts = [item.sentence.start for item in score_sentences("mayor", overlapping, fake_embedder)]
-    assert len(starts) == len(set(starts)) == 4
+    chosen, features = sentence_features("mayor", overlapping, fake_embedder, prune=False)
+    starts = [sentence.start for sentence, _ in chosen]
+    assert len(starts) == len(set(starts)) == len(features) == 4
+
+
+def test_only_sentences_sharing_a_key_word_are_candidates_outside_the_best_passage(fake_embedder):
+    town = Hit(Chunk("a", DOC, "town.txt", 0, len(DOC), {"path": "/t"}), 0.9, 1)
+    other = "Kites fly on the beach. The mayor opens the kite festival."
+    beach = Hit(Chunk("b", other, "beach.txt", 0, len(other), {"path": "/b"}), 0.5, 2)
+    quoted = {
+        item.sentence.text for item in score_sentences("When does the mayor open it?", [town, beach], fake_embedder)
+    }
+    assert "The mayor opens the kite festival." in quoted and "Kites fly on the beach." not in quoted
+    assert "Fishing boats leave at dawn." in quoted  # the best passage keeps all its sentences
 
 
 def test_second_sentence_joins_only_when_nearly_as_good(fake_embedder):

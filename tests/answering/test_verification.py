@@ -1,4 +1,5 @@
-"""The citation check of generated answers, with the fake embedder: what a weak model gets wrong is caught."""
+"""The citation check of generated answers: what a weak model gets wrong is caught (fake embedder; the packaged
+model for the brief's contradictions and paraphrase on the NATO statement)."""
 
 import pytest
 
@@ -7,6 +8,7 @@ from assistant.answering.verification import CitationVerifier, DraftSentence, Pa
 from assistant.core.text import split_sentences
 from assistant.core.types import Answer, Chunk, Hit
 from assistant.embedding.fake import FakeEmbedder
+from tests.fixtures.paths import SEED_FILE
 
 SOURCE = (
     "The harbour bell rings at noon every Sunday. The mayor is Ada Lovelace.\n"
@@ -193,3 +195,76 @@ def test_extractive_answers_keep_the_design_keys_only():
 def test_a_name_taken_from_the_question_is_a_premise_not_evidence():
     answer = verify("Grace Hopper said the harbour bell rings at noon every Sunday [1].", "What did Grace Hopper say?")
     assert answer.refused and answer.sentences[0].status == "unsupported"
+
+
+# The brief's cases on the NATO statement: five contradictions a similarity score let through, and a paraphrase by a
+# small model that the old score (0.52) called unsupported.
+STATEMENT = SEED_FILE.read_text(encoding="utf-8")
+
+
+def statement_passage(n: int, line: int) -> Passage:
+    """Line `line` (1-based) of the seed statement as passage `n`, at its offsets in the file."""
+    text = STATEMENT.splitlines()[line - 1]
+    start = STATEMENT.index(text)
+    chunk = Chunk(f"s{line}", text, SEED_FILE.name, start, start + len(text), {"path": str(SEED_FILE)})
+    return Passage(n, Hit(chunk, 0.7, n), tuple(split_sentences(chunk)))
+
+
+STATEMENT_PASSAGES = [
+    statement_passage(1, 2),
+    statement_passage(2, 6),
+    statement_passage(3, 8),
+    statement_passage(4, 9),
+]
+CONTRADICTED = [
+    ("NATO said it is not ready for dialogue with Russia [4].", "contradicts the passage: 'ready' vs 'not ready'"),
+    (
+        "The secretary-general said the build-up strengthens security in Europe [1].",
+        "contradicts the passage: 'undermines' vs 'strengthens'",
+    ),
+    (
+        "NATO called on Ukraine to withdraw its forces [3].",
+        "contradicts the passage: 'Russia withdraw' vs 'Ukraine withdraw'",
+    ),
+    (
+        "NATO repeated its invitation to Russia for a meeting of the UN Security Council [4].",
+        "the passage does not say 'UN Security Council'",
+    ),
+    ("Russia accepted the invitation to the NATO-Russia Council [4].", "the passage does not say 'accepted'"),
+]
+PARAPHRASE = (
+    "The North Atlantic Treaty Organization (NATO) called on Russia to de-escalate and pursue diplomatic channels, and "
+    "to abide by its international commitments on transparency of military activities [2]."
+)
+
+
+def check_statement(answer: Answer, draft: str, reason: str) -> None:
+    (sentence,) = answer.sentences
+    assert answer.refused and sentence.status == "unsupported", sentence
+    assert sentence.reason == reason
+    assert sentence.text == split_draft(draft)[0].text
+
+
+@pytest.mark.parametrize(("draft", "reason"), CONTRADICTED)
+def test_contradictions_are_unsupported_and_say_what_contradicts(draft, reason):
+    answer = verify(draft, "What did NATO say about Russia?", STATEMENT_PASSAGES)
+    check_statement(answer, draft, reason)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("draft", "reason"), CONTRADICTED)
+def test_contradictions_are_unsupported_with_the_packaged_model(real_embedder, draft, reason):
+    answer = CitationVerifier(real_embedder).verify("What did NATO say about Russia?", draft, STATEMENT_PASSAGES)
+    check_statement(answer, draft, reason)
+
+
+@pytest.mark.integration
+def test_a_small_models_paraphrase_is_supported_and_quotes_the_call(real_embedder):
+    answer = CitationVerifier(real_embedder).verify(
+        "What did NATO call on Russia to do?", PARAPHRASE, STATEMENT_PASSAGES
+    )
+    (sentence,) = answer.sentences
+    assert not answer.refused and sentence.status == "supported" and sentence.reason == ""
+    (citation,) = answer.citations
+    assert citation.quote.startswith("We call on Russia to immediately de-escalate")
+    assert STATEMENT[citation.start : citation.end] == citation.quote

@@ -18,12 +18,26 @@ def test_sentences_are_exact_slices_of_the_source(chunk):
         "line.",
         "First sentence here.",
         "Second one!",
-        "“Quoted third?”",
-        "he asked.",
+        "“Quoted third?” he asked.",  # a lower-case word goes on with the sentence
         "- A bullet point",
     ]
     for sentence in sentences:
         assert SOURCE[sentence.start : sentence.end] == sentence.text
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("William E. Simon was there. He left.", ["William E. Simon was there.", "He left."]),
+        (
+            'Add "Rich overnight!" linking to x.com to your reply.',
+            ['Add "Rich overnight!" linking to x.com to your reply.'],
+        ),
+        ("It rained! Then sun.", ["It rained!", "Then sun."]),
+    ],
+)
+def test_no_split_after_an_initial_or_before_a_lower_case_word(text, pieces):
+    assert [s.text for s in split_sentences(Chunk("c", text, "d.txt", 0, len(text), {}))] == pieces
 
 
 @pytest.mark.parametrize(

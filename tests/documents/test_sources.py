@@ -90,7 +90,9 @@ def test_the_quote_is_marked_on_a_text_layer_pdf_page(library):
     _, docs = library
     png, boxes = page_image(docs / "metals.pdf", 2, "The measurements were repeated three times.")
     assert png.startswith(b"\x89PNG") and boxes >= 1
-    assert marked_page(str(docs / "metals.pdf"), 2, "Density") is not None
+    row = "Metal: Tin; Melting point: 231.93 C; Density: 7.31"  # our labelled row: its three cells are marked
+    assert marked_page(str(docs / "metals.pdf"), 2, row)[1] == 3
+    assert marked_page(str(docs / "metals.pdf"), 2, "Metal: Gold; Density: 19.3")[1] == 0
     assert marked_page(str(docs / "observatory.docx"), 1, "Solar") is None
 
 

@@ -233,3 +233,47 @@ def test_document_with_html_script_and_image_markup_renders_as_inert_text(page, 
         assert chat.locator(f".message-content {selector}").count() == 0, f"{selector} was rendered"
     page.wait_for_timeout(500)  # give a fired onerror or image request the chance to show up
     assert not [url for url in page.watch.requests if "example.invalid" in url]
+
+
+def open_citation(page, source: str):
+    """Choose the latest answer's citation of `source` in the viewer; returns the viewer's highlighted quote."""
+    page.locator("#viewer-choice input").click()
+    page.get_by_role("option", name=re.compile(re.escape(source))).first.click()
+    return page.locator("#viewer mark.viewer-quote")
+
+
+def test_a_citation_opens_in_its_whole_document_with_the_quote_highlighted(page, tmp_path):
+    from tests.documents import writers
+
+    upload(page, writers.write_docx(tmp_path / "observatory.docx"))
+    expect(page.locator("#upload-status")).to_contain_text("✓ observatory.docx")
+    answer = ask(page, "When was the Solar Tower first light?")
+    expect(answer).to_contain_text("1924")
+    sources = page.locator("#chat .sources").last
+    quote = sources.locator("mark").first.inner_text()
+    mark = open_citation(page, "observatory.docx")
+    expect(mark).to_have_text(quote)
+    expect(mark).to_be_in_viewport()
+    viewer = page.locator("#viewer")
+    expect(viewer.locator(".where")).to_contain_text("section Instruments, table 1, row 3")
+    expect(viewer.locator(".viewer-text")).to_contain_text("Public nights are held")  # the whole document
+
+
+def test_a_pdf_citation_shows_its_page_with_the_quote_marked_and_scrolls_to_it(page, tmp_path):
+    from tests.documents import writers
+
+    filler = [[(72, 740 - 14 * n, f"Page {p} line {n}: routine notes about the calibration log.") for n in range(45)]
+              for p in range(1, 4)]  # fmt: skip
+    upload(page, writers.write_pdf(tmp_path / "metals.pdf", [*filler, writers.table_page()]))
+    expect(page.locator("#upload-status")).to_contain_text("✓ metals.pdf")
+    answer = ask(page, "What is the density of tin?")
+    expect(answer).to_contain_text("7.31")
+    quote = page.locator("#chat .sources").last.locator("mark").first.inner_text()
+    mark = open_citation(page, "metals.pdf")
+    expect(mark).to_have_text(quote)
+    expect(page.locator("#viewer .where")).to_have_text("page 4")
+    expect(page.locator("#viewer img.viewer-page")).to_be_visible()
+    expect(page.locator("#viewer img.viewer-page")).to_have_attribute("data-marks", "3")  # the row's three cells
+    expect(mark).to_be_in_viewport()  # scrolled: the text above it is three pages long
+    box = page.locator("#viewer .viewer-text").bounding_box()
+    assert box is not None and box["height"] <= 440, "the document scrolls inside the viewer"

@@ -57,7 +57,7 @@ class LoadedDocument:
 
     def block_at(self, offset: int) -> Block | None:
         """The block holding character `offset` (the last one starting at or before it)."""
-        index = bisect.bisect_right([block.start for block in self.blocks], offset) - 1
+        index = bisect.bisect_right(self.blocks, offset, key=lambda block: block.start) - 1
         return self.blocks[index] if index >= 0 else None
 
     def location_at(self, offset: int) -> dict[str, str | int] | None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.documents.formats.base import LoadedDocument, refuse, table_lines
+from assistant.documents.formats.base import Block, LoadedDocument, refuse, table_lines
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,8 @@ OCR_DPI = 300
 # A row of a table: at least two boxes, each narrower than this share of the page and apart by this many points.
 CELL_MAX_WIDTH_SHARE = 0.3
 CELL_MIN_GAP_PT = 8.0
+# A table row as `_rows_text` writes it: "Metal: Tin; Melting point: 231.93 C" (the viewer finds its cells).
+TABLE_ROW = re.compile(r"[^;:]+: [^;]+(?:; [^;:]+: [^;]+)*")
 
 
 @dataclass(frozen=True)
@@ -56,37 +59,34 @@ def opened(path: Path) -> Iterator[object]:
 
 def load_pdf(path: Path, data: bytes) -> LoadedDocument:
     """The text of every page, joined by blank lines; `page_starts` and a {"page": n} block per page."""
+    import pypdfium2 as pdfium
+
     from assistant.documents import ocr
 
     parts, starts, offset, scanned = [], [], 0, []
     with opened(path) as document:
         for index in range(len(document)):
-            page = document[index]
-            text = page_text(page)
-            if not text.strip():
-                scanned.append(index)
-                if ocr.tesseract_available():
-                    text = ocr.recognize(render(page, OCR_DPI)).text
+            try:
+                page = document[index]
+                text = page_text(page)
+                if not text.strip():
+                    scanned.append(index)
+                    if ocr.tesseract_available():
+                        text = ocr.recognize(render(page, OCR_DPI)).text
+                page.close()
+            except (pdfium.PdfiumError, ocr.OcrError) as error:
+                raise refuse(path, f"page {index + 1} cannot be read ({error})") from error
             starts.append(offset)
             parts.append(text)
             offset += len(text) + 2
-            page.close()
     if scanned and not ocr.tesseract_available():
         logger.warning(
             "%s: %d pages have no text layer and Tesseract is missing: %s", path, len(scanned), ocr.INSTALL_HINT
         )
         if len(scanned) == len(starts):
             raise refuse(path, f"a scanned PDF with no text layer, and OCR needs Tesseract: {ocr.INSTALL_HINT}")
-    text = "\n\n".join(parts)
-    blocks = tuple(_page_blocks(starts))
-    return LoadedDocument(path, text, tuple(starts), blocks)
-
-
-def _page_blocks(starts: Sequence[int]):
-    from assistant.documents.formats.base import Block
-
-    for number, start in enumerate(starts, start=1):
-        yield Block(start, {"page": number})
+    blocks = tuple(Block(start, {"page": number}) for number, start in enumerate(starts, start=1))
+    return LoadedDocument(path, "\n\n".join(parts), tuple(starts), blocks)
 
 
 def page_text(page) -> str:
@@ -133,37 +133,64 @@ def page_image(path: Path, page_number: int, quote: str, dpi: int = 110) -> tupl
 
 
 def _text_boxes(page, quote: str, dpi: int) -> list[tuple[int, int, int, int]]:
-    """Pixel boxes of the quote on a page with a text layer (searched by its words, longest prefix first)."""
-    words = quote.split()
+    """Pixel boxes of the quote on a page with a text layer: its words, or the cells of a table row we labelled."""
     textpage = page.get_textpage()
     try:
-        for count in (len(words), 12, 6, 3):
-            probe = " ".join(words[:count])
-            if not probe:
-                continue
-            searcher = textpage.search(probe, match_case=False)
-            found = searcher.get_next()
-            searcher.close()
-            if found is None:
-                continue
-            index, length = found
-            if count < len(words):  # the rest of the quote follows the probe on the page
-                length = min(textpage.count_chars() - index, len(" ".join(words)) + 8)
-            height = page.get_height()
-            scale = dpi / 72
-            rects = [textpage.get_rect(i) for i in range(textpage.count_rects(index, length))]
-            return [
-                (
-                    round(left * scale),
-                    round((height - top) * scale),
-                    round(right * scale),
-                    round((height - bottom) * scale),
-                )
-                for left, bottom, right, top in rects
-            ]
-        return []
+        rects = _quote_rects(textpage, quote)
+        if not rects and TABLE_ROW.fullmatch(quote):
+            rects = _row_rects(textpage, [cell.split(": ", 1)[1] for cell in quote.split("; ")])
     finally:
         textpage.close()
+    height, scale = page.get_height(), dpi / 72
+    return [
+        (round(left * scale), round((height - top) * scale), round(right * scale), round((height - bottom) * scale))
+        for left, bottom, right, top in rects
+    ]
+
+
+def _quote_rects(textpage, quote: str) -> list[tuple[float, float, float, float]]:
+    """PDF rectangles of the quote, found by its words (the longest prefix first; the rest is taken to follow)."""
+    words = quote.split()
+    for count in dict.fromkeys((len(words), 12, 6, 3)):
+        probe = " ".join(words[:count])
+        found = _find(textpage, probe, whole_words=False)
+        if found:
+            index, length = found[0]
+            if count < len(words):
+                length = min(textpage.count_chars() - index, len(" ".join(words)) + 8)
+            return [textpage.get_rect(i) for i in range(textpage.count_rects(index, length))]
+    return []
+
+
+def _row_rects(textpage, values: list[str]) -> list[tuple[float, float, float, float]]:
+    """The rectangles of a table row's cell values: the first value's matches, each with the others on its line."""
+    for index, length in _find(textpage, values[0], whole_words=True):
+        first = [textpage.get_rect(i) for i in range(textpage.count_rects(index, length))]
+        bottom, top = first[0][1], first[0][3]
+        row = list(first)
+        for value in values[1:]:
+            for other, size in _find(textpage, value, whole_words=True):
+                rects = [textpage.get_rect(i) for i in range(textpage.count_rects(other, size))]
+                if rects and bottom <= (rects[0][1] + rects[0][3]) / 2 <= top:
+                    row += rects
+                    break
+        if len(row) >= len(first) + len(values) - 1:
+            return row
+    return []
+
+
+def _find(textpage, text: str, whole_words: bool) -> list[tuple[int, int]]:
+    """(char index, length) of each match of `text` on the page, ignoring case."""
+    if not text.strip():
+        return []
+    searcher = textpage.search(text, match_case=False, match_whole_word=whole_words)
+    found = []
+    try:
+        while (match := searcher.get_next()) is not None and len(found) < 200:
+            found.append(match)
+    finally:
+        searcher.close()
+    return found
 
 
 def _rows(segments: Sequence[Segment]) -> list[list[Segment]]:

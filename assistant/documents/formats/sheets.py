@@ -73,13 +73,12 @@ def _add_sheet(
             opens = False
             continue
         if kept >= MAX_ROWS_PER_SHEET:
-            total = f"{declared_rows:,}" if declared_rows else "more"
             logger.warning(
-                "%s%s: kept the first %d rows of %s; the rest are not indexed (split the sheet to index it all)",
+                "%s%s: kept the first %d rows%s; the rest are not indexed (split the sheet to index them)",
                 path,
                 f", sheet {name!r}" if name is not None else "",
                 MAX_ROWS_PER_SHEET,
-                total,
+                f" of {declared_rows:,}" if declared_rows else "",
             )
             return
         cells = [f"{_label(header, index)}: {value}" for index, value in enumerate(row) if value]

@@ -32,13 +32,15 @@ class _Outline:
         self.in_list = False
 
     def paragraph(self, text: str, listed: bool = False) -> None:
+        if not text.strip():
+            return  # an empty paragraph is spacing, not a break in a list
         location = {"section": self.section} if self.section else None
         if listed:  # items of one list stay together, a line each
             separator = "\n" if self.in_list else "\n\n"
             self.builder.add(BULLET + text.strip(), location, separator=separator)
         else:
             self.builder.add(text, location)
-        self.in_list = listed and bool(text.strip())
+        self.in_list = listed
 
     def table(self, rows: list[list[str]]) -> None:
         self.tables += 1
