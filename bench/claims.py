@@ -6,7 +6,7 @@ Every claim of tests/data/claims.jsonl is judged against its passage (the seed l
 ../shared/data/squad2-dev-a), split into sentences as the verifier splits a chunk, with the packaged embedder
 (`build_embedder(Settings())`, onnx-int8):
 
-- new: `assistant.answering.entailment.judge` (alignment, contradiction rules, support threshold);
+- new: `assistant.answering.claims.entailment.judge` (alignment, contradiction rules, support threshold);
 - old: the scoring verification.py used before (0.5 * cosine with the closest passage sentence + 0.5 * share of the
   sentence's content words in the passage, minus 0.3 when a number or a capitalised name is not in the passage;
   supported at 0.6), reimplemented below.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -34,8 +35,13 @@ def installed(tmp_path_factory) -> Path:
     the wheel's own `assistant` comes first on sys.path.
     """
     work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"  # a copy of what the wheel is built from, so the build leaves nothing in the checkout
+    for name in ("assistant", "prompts"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(work), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(work), str(source)],
         check=True,
         capture_output=True,
         cwd=work,

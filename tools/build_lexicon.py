@@ -1,4 +1,4 @@
-"""Generate the verifier's word tables (assistant/answering/wordnet/) from the WordNet 3.0 database.
+"""Generate the verifier's word tables (assistant/answering/claims/wordnet/) from the WordNet 3.0 database.
 
     .venv/bin/python tools/build_lexicon.py [--wordnet /usr/share/wordnet]
 
@@ -33,7 +33,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "assistant" / "answering" / "wordnet"
+OUT = ROOT / "assistant" / "answering" / "claims" / "wordnet"
 FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
 # A word's first three senses cover most of its use (WordNet orders them by SemCor frequency); further senses join
 # unrelated words ("set" is an antonym of "rise" only as the sun's). Not tuned.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answering.entailment import Judgement, assess
+from assistant.answering.claims.entailment import Judgement, assess
 from assistant.answering.extractive import refusal
 from assistant.answering.guards import MARKDOWN_IMAGE, MARKDOWN_LINK, looks_like_instruction, scrub
 from assistant.core.text import LEADING_MARKERS, MARKER, Sentence, cite, content_words, marker_numbers

@@ -7,9 +7,9 @@ from collections import defaultdict
 
 import pytest
 
-from assistant.answering.entailment import SUPPORT_THRESHOLD, Judgement, assess, judge
-from assistant.answering.lexicon import lexicon
-from assistant.answering.wording import quantities, tokenize
+from assistant.answering.claims.entailment import SUPPORT_THRESHOLD, Judgement, assess, judge
+from assistant.answering.claims.lexicon import lexicon
+from assistant.answering.claims.wording import quantities, tokenize
 from assistant.core.text import split_sentences
 from assistant.core.types import Chunk
 from assistant.embedding.fake import FakeEmbedder
@@ -151,7 +151,7 @@ def test_the_lexicon_reduces_inflections_and_knows_names():
 
 
 def test_the_tables_ship_with_the_wordnet_licence():
-    folder = ROOT / "assistant" / "answering" / "wordnet"
+    folder = ROOT / "assistant" / "answering" / "claims" / "wordnet"
     assert "Princeton University" in (folder / "LICENSE").read_text(encoding="utf-8")
     assert {path.name for path in folder.glob("*.tsv.gz")} == {
         "antonyms.tsv.gz",

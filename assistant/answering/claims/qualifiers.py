@@ -3,9 +3,9 @@ not report."""
 
 from __future__ import annotations
 
-from assistant.answering.alignment import Alignment, lemmas
-from assistant.answering.findings import Finding, contradicts, is_past, strong
-from assistant.answering.wording import Token, is_number_word
+from assistant.answering.claims.alignment import Alignment, lemmas
+from assistant.answering.claims.findings import Finding, contradicts, is_past, strong
+from assistant.answering.claims.wording import Token, is_number_word
 
 EXCLUSIVE = frozenset({"only", "exclusively", "solely", "sole"})
 UNIVERSAL = frozenset({"all", "every", "each", "always", "entire", "entirely", "whole", "universal", "universally",

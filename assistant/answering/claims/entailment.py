@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.alignment import Alignment, align
-from assistant.answering.details import additions, new_details, substitution
-from assistant.answering.findings import Finding
-from assistant.answering.polarity import negation, opposites
-from assistant.answering.qualifiers import modality, outcome, quantifier
-from assistant.answering.roles import roles
+from assistant.answering.claims.alignment import Alignment, align
+from assistant.answering.claims.details import additions, new_details, substitution
+from assistant.answering.claims.findings import Finding
+from assistant.answering.claims.polarity import negation, opposites
+from assistant.answering.claims.qualifiers import modality, outcome, quantifier
+from assistant.answering.claims.roles import roles
 from assistant.embedding.base import Embedder
 
 # support = SIMILARITY_WEIGHT * cosine(claim, closest sentence) + the rest * share of the claim's words in the

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.answering.alignment import Alignment, lemmas
-from assistant.answering.findings import Finding, contradicts, states_number, strong, used_positions
-from assistant.answering.lexicon import lexicon
-from assistant.answering.wording import Token
+from assistant.answering.claims.alignment import Alignment, lemmas
+from assistant.answering.claims.findings import Finding, contradicts, states_number, strong, used_positions
+from assistant.answering.claims.lexicon import lexicon
+from assistant.answering.claims.wording import Token
 
 NEGATORS = frozenset({"not", "no", "never", "without", "cannot", "nor", "neither", "none", "nothing", "nobody"})
 # Verbs that deny their complement ("failed to make any headway", "vetoed the Charter being included").

@@ -7,10 +7,10 @@ import difflib
 import functools
 import re
 
-from assistant.answering.alignment import PART, Alignment, Sentence, lemmas, name_phrases, similarity
-from assistant.answering.findings import Finding, contradicts, is_past, states_number, strong
-from assistant.answering.lexicon import lexicon
-from assistant.answering.wording import Token
+from assistant.answering.claims.alignment import PART, Alignment, Sentence, lemmas, name_phrases, similarity
+from assistant.answering.claims.findings import Finding, contradicts, is_past, states_number, strong
+from assistant.answering.claims.lexicon import lexicon
+from assistant.answering.claims.wording import Token
 
 # A word with at most this many WordNet senses names one specific thing ("ammonia": 2, "mercury": 4), so putting it
 # in another's place changes the claim; a general word ("use": 13 senses) is a paraphrase's choice. No effect on

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.answering.alignment import Alignment
-from assistant.answering.lexicon import lexicon
-from assistant.answering.wording import Token, is_number_word
+from assistant.answering.claims.alignment import Alignment
+from assistant.answering.claims.lexicon import lexicon
+from assistant.answering.claims.wording import Token, is_number_word
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.answering.lexicon import lexicon
-from assistant.answering.wording import Quantity, Token, quantities, tokenize
+from assistant.answering.claims.lexicon import lexicon
+from assistant.answering.claims.wording import Quantity, Token, quantities, tokenize
 
 # A word the lexicon calls a synonym, or one that shares a long stem ("reciprocal" / "reciprocity"), counts this
 # much of a repeated word towards coverage (no change on the train split from 0.5 to 1).

@@ -95,7 +95,7 @@ class Lexicon:
 
 def _lines(name: str) -> Iterable[list[str]]:
     """The rows of a shipped table (tab-separated, gzip-compressed), without its header."""
-    packed = resources.files("assistant.answering").joinpath("wordnet", f"{name}.gz").read_bytes()
+    packed = resources.files("assistant.answering.claims").joinpath("wordnet", f"{name}.gz").read_bytes()
     text = gzip.decompress(packed).decode("utf-8")
     return (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.answering.lexicon import Lexicon
+from assistant.answering.claims.lexicon import Lexicon
 from assistant.core.text import STOPWORDS
 
 _LETTER = r"[^\W\d_]"

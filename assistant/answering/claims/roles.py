@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from assistant.answering.alignment import Alignment, lemmas
-from assistant.answering.findings import Finding, contradicts, is_past, states_number, strong
-from assistant.answering.lexicon import lexicon
-from assistant.answering.wording import Token
+from assistant.answering.claims.alignment import Alignment, lemmas
+from assistant.answering.claims.findings import Finding, contradicts, is_past, states_number, strong
+from assistant.answering.claims.lexicon import lexicon
+from assistant.answering.claims.wording import Token
 
 # Two words that change places around a shared word this close to both mark a swap of who did what to whom. On the
 # claim set's train split (bench/claims.py's judgement): caught 0.912 at 4 words, 0.938 at 6, 0.956 at 8, 0.947 at 12;
