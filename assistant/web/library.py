@@ -145,7 +145,7 @@ class LibraryPanel:
         """Ingest uploads into the chosen collection, when it is the user's own."""
         user = self.sessions.user(request)
         try:
-            collection, _ = self.workspace.writable(user, self._chosen(collection_id))
+            collection, _ = self.workspace.writable(user, collection_id or None)
         except AssistantError as error:
             gr.Warning(str(error))
             return (_failed(error), None, *self.views(user, collection_id)[2:])
@@ -155,7 +155,7 @@ class LibraryPanel:
         """Remove a document from the chosen collection, when it is the user's own."""
         user = self.sessions.user(request)
         try:
-            collection, assistant = self.workspace.writable(user, self._chosen(collection_id))
+            collection, assistant = self.workspace.writable(user, collection_id or None)
             if document_id and document_id not in {document.id for document in assistant.documents()}:
                 raise AssistantError("That document is not in this collection; choose one from the list.")
         except AssistantError as error:

@@ -235,6 +235,12 @@ def test_document_with_html_script_and_image_markup_renders_as_inert_text(page, 
     assert not [url for url in page.watch.requests if "example.invalid" in url]
 
 
+def upload_when_ready(page, path: Path) -> None:
+    """Upload once the page has loaded its documents (the upload needs the page's state in place)."""
+    expect(page.locator("#documents")).to_contain_text("nato_statement")
+    upload(page, path)
+
+
 def open_citation(page, source: str):
     """Choose the latest answer's citation of `source` in the viewer; returns the viewer's highlighted quote."""
     page.locator("#viewer-choice input").click()
@@ -245,7 +251,7 @@ def open_citation(page, source: str):
 def test_a_citation_opens_in_its_whole_document_with_the_quote_highlighted(page, tmp_path):
     from tests.documents import writers
 
-    upload(page, writers.write_docx(tmp_path / "observatory.docx"))
+    upload_when_ready(page, writers.write_docx(tmp_path / "observatory.docx"))
     expect(page.locator("#upload-status")).to_contain_text("✓ observatory.docx")
     answer = ask(page, "When was the Solar Tower first light?")
     expect(answer).to_contain_text("1924")
@@ -264,7 +270,7 @@ def test_a_pdf_citation_shows_its_page_with_the_quote_marked_and_scrolls_to_it(p
 
     filler = [[(72, 740 - 14 * n, f"Page {p} line {n}: routine notes about the calibration log.") for n in range(45)]
               for p in range(1, 4)]  # fmt: skip
-    upload(page, writers.write_pdf(tmp_path / "metals.pdf", [*filler, writers.table_page()]))
+    upload_when_ready(page, writers.write_pdf(tmp_path / "metals.pdf", [*filler, writers.table_page()]))
     expect(page.locator("#upload-status")).to_contain_text("✓ metals.pdf")
     answer = ask(page, "What is the density of tin?")
     expect(answer).to_contain_text("7.31")
