@@ -34,7 +34,6 @@ def native_router(workspace: Workspace, answers: AnswerSlots) -> APIRouter:
     """The `/api` routes over `workspace`, each acting for `current_user` (the API key's owner)."""
     router = APIRouter()
     settings = workspace.settings
-    assistant = workspace.default_assistant()  # the routes that name no collection read the default one
 
     @router.post("/api/ask", tags=["answers"], response_model=AnswerBody, response_model_exclude_unset=True)
     async def ask(body: AskRequest, user: CurrentUser) -> dict:
@@ -73,6 +72,8 @@ def native_router(workspace: Workspace, answers: AnswerSlots) -> APIRouter:
     @router.get("/api/documents/{document_id:path}/text", tags=["documents"], response_model=DocumentTextBody)
     def document_text(
         document_id: str,
+        user: CurrentUser,
+        collection: Annotated[str | None, COLLECTION_QUERY] = None,
         start: Annotated[int | None, Query(ge=0, description="A quote's start: return the span around it.")] = None,
         end: Annotated[int | None, Query(ge=0, description="The quote's end (with start).")] = None,
         context: Annotated[int, Query(ge=0, le=100_000, description="Characters either side of the quote.")] = (
@@ -80,19 +81,23 @@ def native_router(workspace: Workspace, answers: AnswerSlots) -> APIRouter:
         ),
     ) -> dict:
         """A document's extracted text (what citations' offsets index), or the span around `start:end`."""
-        return _text_body(source_text(assistant.store, document_id), start, end, context)
+        _, readable = workspace.readable(user, collection)
+        return _text_body(source_text(readable.store, document_id), start, end, context)
 
     @router.get("/api/citations/text", tags=["documents"], response_model=DocumentTextBody)
     def citation_text(
         chunk_id: Annotated[str, Query(description="The citation's chunk_id.")],
         start: Annotated[int, Query(ge=0, description="The citation's start.")],
         end: Annotated[int, Query(ge=0, description="The citation's end.")],
+        user: CurrentUser,
+        collection: Annotated[str | None, COLLECTION_QUERY] = None,
         context: Annotated[int, Query(ge=0, le=100_000, description="Characters either side of the quote.")] = (
             DEFAULT_CONTEXT
         ),
     ) -> dict:
         """The span of a cited document around the quote, for a viewer that highlights it."""
-        document = source_text(assistant.store, document_of_chunk(assistant.store, chunk_id))
+        _, readable = workspace.readable(user, collection)
+        document = source_text(readable.store, document_of_chunk(readable.store, chunk_id))
         return _text_body(document, start, end, context)
 
     @router.post("/api/documents", tags=["documents"], status_code=201)

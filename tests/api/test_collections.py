@@ -203,3 +203,27 @@ def test_openai_models_are_the_users_collections_and_model_picks_one(served, lig
     assert [model.id for model in bob.models.list()] == ["default"]  # alice's, shared with everyone
     with pytest.raises(openai.NotFoundError):
         bob.chat.completions.create(model="Lighthouses", messages=[{"role": "user", "content": LAMP}])
+
+
+def test_document_text_routes_read_only_collections_the_user_may_read(alice, bob, lighthouses):
+    """The viewer's routes check the collection like every other route: bob gets a plain 404 for alice's."""
+    documents = alice.get("/api/documents", params={"collection": lighthouses["id"]}).json()["documents"]
+    document_id = documents[0]["id"]
+    path = f"/api/documents/{document_id}/text"
+    own = alice.get(path, params={"collection": lighthouses["id"]})
+    assert own.status_code == 200 and "Kestrel Point" in own.json()["text"]
+    foreign = bob.get(path, params={"collection": lighthouses["id"]})
+    assert foreign.status_code == 404 and "Kestrel Point" not in foreign.text
+    answer = alice.post("/api/ask", json={"question": LAMP, "collection": lighthouses["id"]}).json()
+    cited = answer["citations"][0]
+    span = {
+        "chunk_id": cited["chunk_id"],
+        "start": cited["start"],
+        "end": cited["end"],
+        "collection": lighthouses["id"],
+    }
+    assert alice.get("/api/citations/text", params=span).json()["highlight"] == {
+        "start": cited["start"],
+        "end": cited["end"],
+    }
+    assert bob.get("/api/citations/text", params=span).status_code == 404
