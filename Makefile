@@ -48,12 +48,12 @@ test-fast: install-dev
 	$(BIN)/python -m pytest -q -m "not integration and not browser"
 
 lint: install-dev
-	$(BIN)/ruff check assistant tests bench app.py
-	$(BIN)/ruff format --check assistant tests bench app.py
+	$(BIN)/ruff check assistant tests bench tools app.py
+	$(BIN)/ruff format --check assistant tests bench tools app.py
 
 format: install-dev
-	$(BIN)/ruff format assistant tests bench app.py
-	$(BIN)/ruff check --fix assistant tests bench app.py
+	$(BIN)/ruff format assistant tests bench tools app.py
+	$(BIN)/ruff check --fix assistant tests bench tools app.py
 
 # The seed question set through the real assistant; the report goes to reports/seeds/.
 eval: index
