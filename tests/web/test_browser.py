@@ -5,31 +5,19 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.fixtures.paths import DATA, ROOT, SEEDS
-from tests.fixtures.servers import free_port, launch, stop, wait_for
+from tests.fixtures.browser import NEEDS_CHROMIUM, page_server
+from tests.fixtures.paths import DATA, ROOT
 
 FIXTURES = DATA
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ANSWERED = "#chat .answer:not(.streaming), #chat .refusal, #chat .error"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium: `make browser`"),
+    NEEDS_CHROMIUM,
     pytest.mark.timeout(300),
 ]
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -40,38 +28,8 @@ expect.set_options(timeout=60_000)  # the first answer waits for the embedding m
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`python app.py` on a free loopback port over a fresh index of the seeds; yields its URL."""
-    work = tmp_path_factory.mktemp("app")
-    port = free_port()
-    env = {
-        "ASSISTANT_INDEX_DIR": str(work / "index"),
-        "ASSISTANT_HOST": "127.0.0.1",
-        "ASSISTANT_PORT": str(port),
-        "ASSISTANT_MAX_UPLOAD_MB": "20",
-        "ASSISTANT_AUTH": "",
-        "GRADIO_TEMP_DIR": str(work / "gradio"),
-    }
-    subprocess.run(
-        [sys.executable, "-m", "assistant", "ingest", str(SEEDS), "--index", str(work / "index")],
-        env={**os.environ, **env},
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
-    log = work / "app.log"
-    process = launch([sys.executable, str(ROOT / "app.py")], log, env, cwd=work)
-    try:
-        wait_for(process, f"http://127.0.0.1:{port}/", log)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with page_server(tmp_path_factory.mktemp("app"), max_upload_mb="20") as url:
+        yield url
 
 
 class PageWatch:
@@ -141,7 +99,7 @@ def test_answer_shows_the_quote_highlighted_in_its_passage(page, tmp_path):
     expect(mark).to_be_visible()
     shot = page.screenshot(path=str(tmp_path / "screenshot.png"))
     assert shot.startswith(b"\x89PNG")
-    if os.environ.get("UPDATE_SCREENSHOT"):  # `UPDATE_SCREENSHOT=1 pytest tests/test_app_browser.py` refreshes the docs
+    if os.environ.get("UPDATE_SCREENSHOT"):  # `UPDATE_SCREENSHOT=1 pytest tests/web/test_browser.py` refreshes
         (ROOT / "docs" / "screenshot.png").write_bytes(shot)
 
 

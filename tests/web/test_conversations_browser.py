@@ -7,26 +7,20 @@ the conversation is found with its sources and continued; the second user sees n
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.fixtures.accounts import PASSWORDS, make_users_file
-from tests.fixtures.paths import LIGHTHOUSE, ROOT, SEEDS
-from tests.fixtures.servers import free_port, launch, stop, wait_for
+from tests.fixtures.browser import NEEDS_CHROMIUM, page_server
+from tests.fixtures.paths import LIGHTHOUSE
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ANSWERED = "#chat .answer:not(.streaming), #chat .refusal, #chat .error"
 FIRST_QUESTION = "Who designed the Kestrel Point lighthouse?"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium: `make system`"),
+    NEEDS_CHROMIUM,
     pytest.mark.timeout(420),
 ]
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -38,37 +32,9 @@ def server(tmp_path_factory):
     """`python app.py` with a users file of alice (admin) and bob, over an index of the seeds; yields its URL."""
     work = tmp_path_factory.mktemp("accounts-app")
     users = make_users_file(work / "users.json", cheap=False)  # the real Argon2 cost, as the product makes them
-    port = free_port()
-    env = {
-        "ASSISTANT_INDEX_DIR": str(work / "index"),
-        "ASSISTANT_USERS_FILE": str(users.path),
-        "ASSISTANT_HOST": "127.0.0.1",
-        "ASSISTANT_PORT": str(port),
-        "ASSISTANT_AUTH": "",
-        "GRADIO_TEMP_DIR": str(work / "gradio"),
-    }
-    subprocess.run(  # the index that predates collections: it opens as alice's collection 'default'
-        [sys.executable, "-m", "assistant", "ingest", str(SEEDS)],
-        env={**os.environ, **env},
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
-    log = work / "app.log"
-    process = launch([sys.executable, str(ROOT / "app.py")], log, env, cwd=work)
-    try:
-        wait_for(process, f"http://127.0.0.1:{port}/", log)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # The index that predates collections: it opens as the collection 'default'.
+    with page_server(work, users_file=str(users.path)) as url:
+        yield url
 
 
 def logged_in(browser, server: str, name: str):
