@@ -43,20 +43,6 @@ def served(tmp_path_factory):
 
 
 @pytest.fixture
-def alice(served):
-    url, accounts = served
-    with httpx.Client(base_url=url, headers=accounts.auth("alice"), timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
-def bob(served):
-    url, accounts = served
-    with httpx.Client(base_url=url, headers=accounts.auth("bob"), timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
 def lighthouses(alice):
     """A collection of alice's holding lighthouse.txt; deleted afterwards."""
     created = alice.post("/api/collections", json={"name": "Lighthouses"})

@@ -54,20 +54,6 @@ def served(tmp_path_factory):
     workspace.close()
 
 
-@pytest.fixture
-def alice(served):
-    url, accounts = served
-    with httpx.Client(base_url=url, headers=accounts.auth("alice"), timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
-def bob(served):
-    url, accounts = served
-    with httpx.Client(base_url=url, headers=accounts.auth("bob"), timeout=30) as client:
-        yield client
-
-
 def sse(response: httpx.Response) -> list[tuple[str, dict]]:
     events, kind = [], "message"
     for line in response.iter_lines():

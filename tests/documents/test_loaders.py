@@ -4,6 +4,7 @@ import pytest
 
 from assistant.core.errors import UnsupportedDocumentError
 from assistant.documents.loaders import decode_text, html_to_text, load
+from tests.documents.writers import write_pdf
 
 TEXT = "Zoë met the café owner — “naïve” façade. Second line."
 
@@ -44,8 +45,9 @@ def test_html_keeps_visible_text_only():
 
 
 def test_pdf_pages_are_recorded(tmp_path):
-    path = tmp_path / "two_pages.pdf"
-    path.write_bytes(make_pdf(["First page says alpha.", "Second page says beta."]))
+    path = write_pdf(
+        tmp_path / "two_pages.pdf", [[(72, 720, "First page says alpha.")], [(72, 720, "Second page says beta.")]]
+    )
     document = load(path)
     assert "alpha" in document.text and "beta" in document.text
     assert document.page_at(document.text.index("alpha")) == 1
@@ -71,28 +73,3 @@ def test_bad_files_are_refused_with_a_reason(tmp_path, name, data, reason):
         load(path)
     assert reason in str(caught.value)
     assert name in str(caught.value)
-
-
-def make_pdf(pages: list[str]) -> bytes:
-    """A minimal valid PDF with one line of Helvetica text per page."""
-    objects = ["<< /Type /Catalog /Pages 2 0 R >>", ""]
-    kids = []
-    for text in pages:
-        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-        page_number, content_number = len(objects) + 1, len(objects) + 2
-        kids.append(f"{page_number} 0 R")
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content_number} 0 R "
-            "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>"
-        )
-        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream.decode()}\nendstream")
-    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>"
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
