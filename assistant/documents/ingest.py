@@ -17,6 +17,7 @@ from assistant.core.types import Chunk, DocumentRecord, IngestReport
 from assistant.documents.chunking import split_document
 from assistant.documents.loaders import LoadedDocument, is_supported, load
 from assistant.embedding.base import Embedder
+from assistant.embedding.sentences import embed_chunks
 from assistant.retrieval.store import ChromaStore
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-INDEX_SCHEMA = 1
+INDEX_SCHEMA = 2  # 2: chunks carry their sentences' vectors (embedding/sentences.py)
 # Chunks embedded and stored together, across files: each Chroma write is a commit, and the embedder sorts a
 # batch by length, so bigger batches are faster. An interrupted run loses at most one batch.
 EMBED_BATCH = 256
@@ -197,7 +198,8 @@ class _BatchWriter:
     def flush(self) -> None:
         for begin in range(0, len(self.chunks), EMBED_BATCH):
             batch = self.chunks[begin : begin + EMBED_BATCH]
-            self.store.add(batch, self.embedder.embed([chunk.text for chunk in batch]))
+            batch, vectors = embed_chunks(self.embedder, batch)
+            self.store.add(batch, vectors)
             if self.lexical is not None:
                 self.lexical.add(batch)
             self.report.chunks_embedded += len(batch)

@@ -23,6 +23,40 @@ class Embedder(Protocol):
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
+class SpanEmbedder(Embedder, Protocol):
+    """An embedder that also gives vectors of character spans of each text, read in the context of the whole text.
+
+    "Late chunking": one pass of a chunk through the model gives the chunk's vector and, by mean-pooling the token
+    vectors inside each span, its sentences' vectors, which carry what the sentences around them say.
+    """
+
+    def embed_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The texts' vectors, and for each text a (spans, dimension) array: a row of NaN for a span cut off by
+        the model's token limit."""
+        ...
+
+
+def pool_spans(tokens: np.ndarray, offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> np.ndarray:
+    """Mean of the token vectors lying inside each character span, L2-normalized; NaN where no token does.
+
+    `offsets` are the tokens' character spans (special tokens have empty ones and are left out). A span that goes
+    past the last token (the text was truncated) gets NaN too: its vector would stand for part of it only.
+    """
+    starts = np.array([start for start, _ in offsets])
+    ends = np.array([end for _, end in offsets])
+    real = ends > starts
+    covered = int(ends[real].max()) if real.any() else 0
+    pooled = np.full((len(spans), tokens.shape[1]), np.nan, dtype=np.float32)
+    for row, (start, end) in enumerate(spans):
+        inside = real & (starts >= start) & (ends <= end)
+        if end <= covered and inside.any():
+            vector = tokens[inside].mean(axis=0)
+            pooled[row] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+    return pooled
+
+
 def use_offline_environment() -> None:
     """Tell the Hugging Face libraries never to reach a model hub (a value the user set is kept)."""
     for name, value in OFFLINE_ENVIRONMENT.items():

@@ -17,11 +17,13 @@ import numpy as np
 
 from assistant.core.config import PACKAGED_EMBEDDING_MODEL
 from assistant.core.errors import ConfigurationError
-from assistant.embedding.base import resolve_model_path, use_offline_environment
+from assistant.embedding.base import pool_spans, resolve_model_path, use_offline_environment
 
 logger = logging.getLogger(__name__)
 
-ONNX_EXPORT_VERSION = 3  # bump when the exported graph changes, so cached exports are redone
+ONNX_EXPORT_VERSION = (
+    4  # 4: token vectors are a second output. Bump when the exported graph changes, so cached exports are redone
+)
 QUANTIZATION_VERSION = 2  # 1: feed-forward weights only; 2: attention projections too
 
 
@@ -58,20 +60,41 @@ class OnnxEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        session, tokenizer = self._loaded()
+        return np.stack([vector for vector, _ in self._run(texts)])
 
-        def run(encoding) -> np.ndarray:
+    def embed_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The texts' vectors and their spans' vectors, pooled from the same pass (see SpanEmbedder)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        outputs = self._run(texts, with_tokens=True)
+        pooled = [
+            pool_spans(tokens, offsets, text_spans)
+            for (_, (tokens, offsets)), text_spans in zip(outputs, spans, strict=True)
+        ]
+        return np.stack([vector for vector, _ in outputs]), pooled
+
+    def _run(self, texts: list[str], with_tokens: bool = False) -> list[tuple[np.ndarray, tuple | None]]:
+        """(vector, (token vectors, token offsets) or None) of each text: one text per run, `threads` at a time."""
+        session, tokenizer = self._loaded()
+        outputs = ["embedding", "tokens"] if with_tokens else ["embedding"]
+
+        def run(encoding) -> tuple[np.ndarray, tuple | None]:
             ids = np.array([encoding.ids], dtype=np.int64)
             feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-            return session.run(None, feed)[0][0]
+            found = session.run(outputs, feed)
+            return found[0][0], ((found[1][0], encoding.offsets) if with_tokens else None)
 
         encodings = tokenizer.encode_batch(texts)
         if len(texts) == 1 or self.threads == 1:
-            return np.stack([run(encoding) for encoding in encodings])
+            return [run(encoding) for encoding in encodings]
         longest_first = sorted(range(len(texts)), key=lambda row: -len(encodings[row].ids))  # even finish
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        vectors[longest_first] = list(self._workers().map(run, [encodings[row] for row in longest_first]))
-        return vectors
+        results: list = [None] * len(texts)
+        ordered = self._workers().map(run, [encodings[row] for row in longest_first])
+        for row, result in zip(longest_first, ordered, strict=True):
+            results[row] = result
+        return results
 
     @property
     def dimension(self) -> int:
@@ -191,7 +214,7 @@ def _export(model_dir: Path, target: Path, pooling: str) -> None:
             else:
                 mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1), hidden
 
     transformers_logging.disable_progress_bar()  # the one progress line is export_onnx's
     # Eager attention exports as the plain pattern that onnxruntime's optimizer fuses into one Attention operator.
@@ -207,8 +230,12 @@ def _export(model_dir: Path, target: Path, pooling: str) -> None:
             str(partial),
             dynamo=False,  # the TorchScript exporter: no onnxscript needed, dynamic batch and length axes
             input_names=names,
-            output_names=["embedding"],
-            dynamic_axes={**{name: {0: "batch", 1: "tokens"} for name in names}, "embedding": {0: "batch"}},
+            output_names=["embedding", "tokens"],  # tokens: the token vectors, for sentence vectors in context
+            dynamic_axes={
+                **{name: {0: "batch", 1: "tokens"} for name in names},
+                "embedding": {0: "batch"},
+                "tokens": {0: "batch", 1: "tokens"},
+            },
             opset_version=17,
         )
     config = encoder.config

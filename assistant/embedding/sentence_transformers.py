@@ -8,7 +8,7 @@ import threading
 import numpy as np
 
 from assistant.core.config import PACKAGED_EMBEDDING_MODEL
-from assistant.embedding.base import resolve_model_path, use_offline_environment
+from assistant.embedding.base import pool_spans, resolve_model_path, use_offline_environment
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,25 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def embed_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The texts' vectors and their spans' vectors, pooled from the same pass (see SpanEmbedder)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        model = self.model
+        outputs = model.encode(texts, batch_size=self.batch_size, output_value=None, show_progress_bar=False)
+        vectors, pooled = [], []
+        for text, output, text_spans in zip(texts, outputs, spans, strict=True):
+            offsets = model.tokenizer(
+                text, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length
+            )["offset_mapping"]
+            tokens = output["token_embeddings"].float().numpy()[: len(offsets)]
+            vector = output["sentence_embedding"].float().numpy()
+            vectors.append(vector / max(float(np.linalg.norm(vector)), 1e-12))
+            pooled.append(pool_spans(tokens, [tuple(pair) for pair in offsets], text_spans))
+        return np.asarray(vectors, dtype=np.float32), pooled
 
     @property
     def dimension(self) -> int:

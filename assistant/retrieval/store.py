@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import logging
@@ -14,13 +15,17 @@ import numpy as np
 
 from assistant.core.config import Settings
 from assistant.core.errors import ConfigurationError
-from assistant.core.types import Chunk, DocumentRecord, Hit
+from assistant.core.types import Chunk, DocumentRecord, Hit, SentenceVectors
 
 logger = logging.getLogger(__name__)
 
 _SETTINGS_ID = "__index_settings__"
 _PLACEHOLDER_VECTOR = [1.0]  # file records need a vector; Chroma has no vector-less collections
 _JSON_SUFFIX = ".json"  # a chunk metadata key holding a JSON-encoded list or dict
+# A chunk's sentence vectors: their spans as JSON, the vectors as int8 (each scaled to its largest component; a
+# cosine needs no scale), base64: 512 characters a sentence. Stored with the chunk, so they go wherever it goes.
+_SENTENCE_SPANS = "sentence_spans"
+_SENTENCE_VECTORS = "sentence_vectors"
 
 
 Method = TypeVar("Method", bound=Callable[..., Any])
@@ -258,16 +263,38 @@ def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
         elif value is not None:
             metadata[key] = value
     metadata.update(source=chunk.source, start=chunk.start, end=chunk.end)
+    if chunk.sentence_vectors is not None and chunk.sentence_vectors.spans:
+        metadata.update(_encode_sentence_vectors(chunk.sentence_vectors))
     return metadata
+
+
+def _encode_sentence_vectors(stored: SentenceVectors) -> dict[str, str]:
+    vectors = np.asarray(stored.vectors, dtype=np.float32)
+    scale = np.abs(vectors).max(axis=1, keepdims=True)
+    quantized = np.round(vectors / np.maximum(scale, 1e-12) * 127).astype(np.int8)
+    return {
+        _SENTENCE_SPANS: json.dumps([list(span) for span in stored.spans], separators=(",", ":")),
+        _SENTENCE_VECTORS: base64.b64encode(quantized.tobytes()).decode("ascii"),
+    }
+
+
+def _decode_sentence_vectors(spans: str, vectors: str) -> SentenceVectors:
+    pairs = tuple((int(start), int(end)) for start, end in json.loads(spans))
+    matrix = np.frombuffer(base64.b64decode(vectors), dtype=np.int8).astype(np.float32).reshape(len(pairs), -1)
+    return SentenceVectors(pairs, matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12))
 
 
 def _to_chunk(chunk_id: str, text: str, metadata: dict[str, Any]) -> Chunk:
     extra = {}
+    sentence_vectors = None
+    if isinstance(metadata.get(_SENTENCE_SPANS), str) and isinstance(metadata.get(_SENTENCE_VECTORS), str):
+        sentence_vectors = _decode_sentence_vectors(metadata[_SENTENCE_SPANS], metadata[_SENTENCE_VECTORS])
     for key, value in metadata.items():
-        if key in ("source", "start", "end"):
+        if key in ("source", "start", "end", _SENTENCE_SPANS, _SENTENCE_VECTORS):
             continue
         if key.endswith(_JSON_SUFFIX) and isinstance(value, str):
             extra[key.removesuffix(_JSON_SUFFIX)] = json.loads(value)
         else:
             extra[key] = value
-    return Chunk(chunk_id, text, metadata["source"], int(metadata["start"]), int(metadata["end"]), extra)
+    start, end = int(metadata["start"]), int(metadata["end"])
+    return Chunk(chunk_id, text, metadata["source"], start, end, extra, sentence_vectors)

@@ -41,7 +41,7 @@ def test_overlapping_chunks_do_not_duplicate_sentences(fake_embedder):
         Hit(Chunk("a", first, "t.txt", 0, len(first), {"path": "/t"}), 0.7, 1),
         Hit(Chunk("b", second, "t.txt", 45, 45 + len(second), {"path": "/t"}), 0.6, 2),
     ]
-    chosen, features = sentence_features("mayor", overlapping, fake_embedder, prune=False)
+    chosen, features, _ = sentence_features("mayor", overlapping, fake_embedder, prune=False)
     starts = [sentence.start for sentence, _ in chosen]
     assert len(starts) == len(set(starts)) == len(features) == 4
 

@@ -44,6 +44,28 @@ class EmbedderContract:
         assert question @ answer > question @ other
 
 
+LONG = "A sentence of ten words that fills the token budget fast. " * 40 + "The last words are cut off."
+
+
+class SpanEmbedderContract(EmbedderContract):
+    """What an embedder with `embed_with_spans` (late chunking) promises besides."""
+
+    def test_span_vectors_come_from_the_same_pass_as_the_texts_vectors(self, embedder):
+        text = TEXTS[0] + " " + TEXTS[1]
+        spans = [(0, len(TEXTS[0])), (len(TEXTS[0]) + 1, len(text)), (0, len(text))]
+        vectors, (pooled,) = embedder.embed_with_spans([text], [spans])
+        assert np.allclose(vectors, embedder.embed([text]), atol=1e-4)
+        assert pooled.shape == (3, vectors.shape[1]) and np.allclose(np.linalg.norm(pooled, axis=1), 1.0, atol=1e-4)
+        assert pooled[2] @ vectors[0] > 0.95  # the whole text pooled is the text's vector, but for [CLS] and [SEP]
+        alone = embedder.embed([TEXTS[0], TEXTS[1]])
+        assert pooled[0] @ alone[0] > pooled[0] @ alone[1] and pooled[1] @ alone[1] > pooled[1] @ alone[0]
+
+    def test_a_span_cut_off_by_the_token_limit_has_no_vector(self, embedder):
+        spans = [(0, 58), (len(LONG) - 27, len(LONG))]
+        _, (pooled,) = embedder.embed_with_spans([LONG], [spans])
+        assert np.isfinite(pooled[0]).all() and np.isnan(pooled[1]).all()
+
+
 class TestFakeEmbedder(EmbedderContract):
     @pytest.fixture
     def embedder(self):
@@ -64,7 +86,7 @@ class TestCachingEmbedder(EmbedderContract):
 
 
 @pytest.mark.integration
-class TestSentenceTransformerEmbedder(EmbedderContract):
+class TestSentenceTransformerEmbedder(SpanEmbedderContract):
     @pytest.fixture
     def embedder(self, real_embedder):
         return real_embedder
@@ -72,7 +94,7 @@ class TestSentenceTransformerEmbedder(EmbedderContract):
 
 @pytest.mark.integration
 @pytest.mark.parametrize("quantized", [False, True], ids=["fp32", "int8"])
-class TestOnnxEmbedder(EmbedderContract):
+class TestOnnxEmbedder(SpanEmbedderContract):
     @pytest.fixture
     def embedder(self, quantized):
         from assistant.core.config import Settings

@@ -76,3 +76,41 @@ def test_int8_stays_close_to_pytorch(real_embedder, onnx_cache):
     vectors = OnnxEmbedder(cache_dir=onnx_cache, quantized=True).embed(SENTENCES)
     assert np.min(np.sum(vectors * real_embedder.embed(SENTENCES), axis=1)) > 0.97
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_pooled_spans_leave_out_special_tokens_and_truncated_text():
+    from assistant.embedding.base import pool_spans
+
+    tokens = np.array([[9.0, 9.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [9.0, -9.0]])
+    offsets = [(0, 0), (0, 3), (4, 7), (8, 11), (0, 0)]  # [CLS] a b c [SEP]; the text went on past 11
+    pooled = pool_spans(tokens, offsets, [(0, 7), (8, 11), (4, 5), (8, 20)])
+    assert np.allclose(pooled[0], [2**-0.5, 2**-0.5]) and np.allclose(pooled[1], [2**-0.5, 2**-0.5])
+    assert np.isnan(pooled[2]).all()  # no whole token inside
+    assert np.isnan(pooled[3]).all()  # runs past the last token: the text was cut off
+
+
+def test_chunks_carry_their_sentence_vectors_only_from_a_span_embedder(fake_embedder):
+    from assistant.core.types import Chunk
+    from assistant.embedding.sentences import embed_chunks
+
+    chunk = Chunk("c", "Ada rings the bell. The mayor sleeps.", "town.txt", 10, 47)
+    (plain,), vectors = embed_chunks(fake_embedder, [chunk])
+    assert plain.sentence_vectors is None and vectors.shape == (1, fake_embedder.dimension)
+
+    class Spans:
+        name = "spans"
+
+        def embed(self, texts):
+            return fake_embedder.embed(texts)
+
+        def embed_with_spans(self, texts, spans):
+            pooled = [
+                fake_embedder.embed([text[a:b] for a, b in text_spans])
+                for text, text_spans in zip(texts, spans, strict=True)
+            ]
+            pooled[0][1] = np.nan  # as if cut off
+            return self.embed(texts), pooled
+
+    (carrying,), _ = embed_chunks(Spans(), [chunk])
+    assert carrying.sentence_vectors.spans == ((10, 29),)  # offsets in the source; the cut-off one left out
+    assert np.allclose(carrying.sentence_vectors.get(10, 29), fake_embedder.embed(["Ada rings the bell."])[0])

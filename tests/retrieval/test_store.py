@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from assistant.core.errors import ConfigurationError
-from assistant.core.types import Chunk, DocumentRecord
+from assistant.core.types import Chunk, DocumentRecord, SentenceVectors
 from assistant.retrieval.store import ChromaStore
 
 CHUNKS = [
@@ -76,3 +78,20 @@ def test_a_store_reads_another_clients_rebuilt_collections(settings, store):
 def test_a_bad_chroma_url_names_the_setting(settings, url):
     with pytest.raises(ConfigurationError, match="ASSISTANT_CHROMA_URL"):
         ChromaStore(settings.model_copy(update={"chroma_url": url})).count()
+
+
+def test_sentence_vectors_travel_with_their_chunk_and_stay_out_of_its_metadata(settings, store):
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(2, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    text = "The mayor is Ada. She rings the bell."
+    chunk = Chunk("c4", text, "town.txt", 100, 100 + len(text), {"path": "/docs/town.txt"})
+    spans = ((100, 117), (118, 137))
+    store.add([replace(chunk, sentence_vectors=SentenceVectors(spans, vectors))], np.eye(1, 8, k=5, dtype=np.float32))
+    (found,) = store.get(["c4"])
+    assert found.metadata == {"path": "/docs/town.txt"} and found == chunk
+    assert found.sentence_vectors.spans == spans
+    assert np.sum(found.sentence_vectors.get(118, 137) * vectors[1]) > 0.999  # int8, a cosine unchanged
+    assert found.sentence_vectors.get(0, 5) is None
+    (hit,) = store.query(VECTORS[0], 1, where={"path": "/docs/town.txt"})
+    assert hit.chunk.id == "c1" and hit.chunk.sentence_vectors is None  # stored without any
