@@ -264,10 +264,11 @@ class GenerativeAnswerer:
         generated = time.perf_counter()
         quotes = state.quotes
         answer = self.verifier.verify(state.query, state.draft, state.passages) if state.passages else None
-        if quotes is not None and (quotes.refused or answer is None or answer.refused or not _agrees(answer, quotes)):
-            # The generated answer stands only when it survives the check and cites what the extractive answerer
-            # would quote (measured on the seeds: SmolLM2's other supported sentences seldom answered the question);
-            # otherwise the quotes, marked as such, and a refusal when the extractive answerer refuses.
+        if quotes is not None and (quotes.refused or not _stands(answer, quotes)):
+            # The generated answer stands only when every sentence it shows is supported and it cites what the
+            # extractive answerer would quote (measured on the seeds: SmolLM2's other supported sentences seldom
+            # answered the question, and its flagged ones were wrong); otherwise the quotes, marked as such, and a
+            # refusal when the extractive answerer refuses.
             answer = quotes if quotes.refused else replace(quotes, fallback="quotes")
         finished = time.perf_counter()
         prepared = state.prepared if state.prepared is not None else generated
@@ -278,6 +279,13 @@ class GenerativeAnswerer:
             "total": finished - state.started,
         }
         return replace(answer, timings=timings)
+
+
+def _stands(generated: Answer | None, quotes: Answer) -> bool:
+    """Whether a checked generated answer may be shown instead of the quotes."""
+    if generated is None or generated.refused:
+        return False
+    return _agrees(generated, quotes) and all(item.status != "unsupported" for item in generated.sentences or ())
 
 
 def _agrees(generated: Answer, quotes: Answer) -> bool:

@@ -125,13 +125,14 @@ def test_a_question_the_passages_do_not_touch_is_refused_without_the_model(town)
         "The mayor of Porthaven is Grace Hopper [1].",  # invented
         "The mayor of Porthaven is not Ada Lovelace [1].",  # contradicts its passage
         "I don't know: the passages do not say.",  # a refusal where the passages do answer
+        "The mayor of Porthaven is Ada Lovelace [1]. She was elected by the harbour guild in 1999 [1].",  # one wrong
     ],
 )
 def test_an_answer_that_fails_the_check_falls_back_to_the_quotes(town, reply):
     answering_with(town, FakeListChatModel(responses=[reply]))
     answer = town.ask("Who is the mayor of Porthaven?", generator="llama-cpp")
     assert not answer.refused and answer.fallback == "quotes" and answer.sentences is None
-    assert "Grace Hopper" not in answer.text and " not " not in answer.text
+    assert "Grace Hopper" not in answer.text and " not " not in answer.text and "1999" not in answer.text
     assert any(citation.quote == "The mayor of Porthaven is Ada Lovelace." for citation in answer.citations)
     assert answer.to_dict()["fallback"] == "quotes"
 
