@@ -34,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.answering import entailment  # noqa: E402
+from assistant.answering.claims import entailment  # noqa: E402
 from assistant.core.config import Settings  # noqa: E402
 from assistant.core.text import content_words, split_sentences  # noqa: E402
 from assistant.core.types import Chunk  # noqa: E402

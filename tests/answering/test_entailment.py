@@ -34,6 +34,8 @@ HARBOUR = sentences(
     "The mayor asked the council to approve the budget."
 )
 
+FERRY = sentences("The ferry sails from Porthaven to Lundy on Fridays.")
+
 
 def fake(claim: str, evidence: list[str], title: str = "") -> Judgement:
     return judge(claim, evidence, FakeEmbedder(), title)
@@ -61,6 +63,8 @@ CONTRADICTIONS = [
     ("Sailors repaint the lighthouse every spring.", HARBOUR, "unsupported", ["too little"]),
     ("The harbour bell rings at noon every Sunday, which annoys the tourists.", HARBOUR, "unsupported",
      ["annoys tourists"]),
+    ("The ferry sails from Lundy to Porthaven on Fridays.", FERRY, "contradicted", ["swapped role", "from Lundy"]),
+    ("Lead plugs are fitted in the crown of the boiler.", HARBOUR, "unsupported", ["modality", "may … fitted"]),
 ]  # fmt: skip
 
 
@@ -80,6 +84,8 @@ SUPPORTED = [
     ("The harbour bell rings every Sunday at noon.", HARBOUR),
     ("Most of the fishermen voted for the new pier in 1998.", HARBOUR),
     ("The museum, which opened in 1990, closes on Mondays.", HARBOUR),
+    ("On Fridays the ferry sails from Porthaven to Lundy.", FERRY),
+    ("Lead plugs might be fitted in the crown of the boiler.", HARBOUR),
 ]
 
 

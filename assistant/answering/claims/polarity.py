@@ -29,7 +29,7 @@ _PARTICLES = {
     "for": {"against"}, "against": {"for"}, "before": {"after"}, "after": {"before"}, "above": {"below"},
     "below": {"above"}, "over": {"under"}, "under": {"over"}, "with": {"without"}, "without": {"with"},
     "inside": {"outside"}, "outside": {"inside"}, "more": {"less", "fewer"}, "less": {"more"}, "fewer": {"more"},
-    "most": {"least"}, "least": {"most"}, "into": {"out"}, "to": {"from"}, "from": {"to"},
+    "most": {"least"}, "least": {"most"}, "into": {"out"},
 }  # fmt: skip
 
 

@@ -27,7 +27,14 @@ MODALS = frozenset({"may", "might", "could", "would", "should"})
 CERTAIN = frozenset({"prove", "proven", "certain", "certainly", "definitely", "confirm", "established", "undoubtedly"})
 HEDGES = frozenset({"believe", "think", "suspect", "likely", "probably", "possibly", "unknown", "unclear", "uncertain",
                     "presumably", "perhaps", "suppose", "conjecture", "unsolved", "unresolved", "unproven", "whether",
-                    "debate", "dispute"})  # fmt: skip
+                    "debate", "dispute", "suggest"})  # fmt: skip
+# Words by which a passage only hedges what follows ("may be related to", "perhaps the most significant"): a claim
+# stating it outright, with no hedge or attribution of its own, says more than the passage.
+SOFTENERS = frozenset({"may", "might", "perhaps", "possibly", "probably", "likely", "believe", "reportedly",
+                       "allegedly", "apparently", "seemingly", "seem", "suspect", "presumably"})  # fmt: skip
+_OWN_HEDGES = SOFTENERS | POSSIBILITY | MODALS | HEDGES | {"will", "say", "said", "according", "claim", "report"}
+# A softener governs the matched words up to this many words after it, within its clause.
+SOFTENER_REACH = 4
 # Verbs that ask for or plan what follows "to" ("call on Russia to return"): it has not happened.
 DIRECTIVES = frozenset({"call", "urge", "ask", "invite", "want", "plan", "propose", "prepare", "ready", "willing",
                         "hope", "aim", "attempt", "try", "seek", "intend", "expect", "promise", "request", "encourage",
@@ -114,6 +121,24 @@ def modality(alignment: Alignment) -> Finding | None:
         hedge = next((word for word in window if lemmas(word) & HEDGES), None)
         if hedge:
             return contradicts("modality", sure, hedge)
+    return _unhedged(alignment)
+
+
+def _unhedged(alignment: Alignment) -> Finding | None:
+    """The evidence hedges words the claim repeats ("may be related to the presence"), and the claim does not."""
+    if any(lemmas(token.norm) & _OWN_HEDGES for token in alignment.claim.tokens):
+        return None
+    matched = {(match.sentence, match.index) for match in alignment.matches.values() if match.index >= 0}
+    for number in alignment.window:
+        tokens = alignment.evidence[number].tokens
+        for token in tokens:
+            if not lemmas(token.norm) & SOFTENERS or token.index and token.text[:1].isupper():
+                continue  # "in May 1990" is a month
+            for following in tokens[token.index + 1 : token.index + 1 + SOFTENER_REACH]:
+                if following.after_pause:
+                    break
+                if (number, following.index) in matched:
+                    return Finding("unsupported", "modality", following.text, f"{token.text} … {following.text}")
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 from assistant.answering.claims.alignment import Alignment, lemmas
@@ -15,6 +16,8 @@ from assistant.answering.claims.wording import Token
 ROLE_DISTANCE = 8
 _SPEECH_VERBS = frozenset({"told", "tells", "tell", "said", "says"})
 _BE = frozenset({"is", "are", "was", "were", "be", "been", "being"})
+# Prepositions that give a name its part ("from England to Virginia", "betrayed to the Normans by the merchants").
+_ROLE_MARKERS = frozenset({"by", "to", "from", "for", "against", "with"})  # not "of": "X's Y" is "Y of X"
 
 
 def roles(alignment: Alignment) -> Finding | None:
@@ -63,7 +66,37 @@ def roles(alignment: Alignment) -> Finding | None:
             found = _moved_name(alignment, anchors, (pivot_claim, pivot_evidence), matched, used)
             if found:
                 return found
-    return _respectively(alignment)
+    return _exchanged(claim, evidence, anchors) or _respectively(alignment)
+
+
+def _exchanged(
+    claim: tuple[Token, ...], evidence: tuple[Token, ...], anchors: list[tuple[Token, Token]]
+) -> Finding | None:
+    """Two names that traded the prepositions that give them their parts ("from Abercynon to the ironworks" / "from
+    the ironworks to Abercynon", "betrayed to the merchants by the Normans" / "to the Normans by the merchants"); no
+    preposition (the subject's place) counts as one."""
+    names = [(c, e, _marker(claim, c.index), _marker(evidence, e.index)) for c, e in anchors if c.name and e.name]
+    for first, second in itertools.combinations(names, 2):
+        if first[0].norm == second[0].norm or first[2] == second[2]:
+            continue
+        if first[2] == second[3] and second[2] == first[3]:
+            ordered = sorted((first, second), key=lambda item: item[0].index)
+            return contradicts(
+                "swapped_role",
+                " … ".join(f"{item[2]} {item[0].text}".strip() for item in ordered),
+                " … ".join(f"{item[3]} {item[1].text}".strip() for item in ordered),
+            )
+    return None
+
+
+def _marker(tokens: tuple[Token, ...], index: int) -> str:
+    """The preposition that opens the phrase holding the name at `index` ("by the Normans"), "" when none does."""
+    for other in reversed(tokens[max(0, index - 4) : index]):
+        if other.norm in _ROLE_MARKERS:
+            return other.norm
+        if other.after_pause and not other.name or other.content and not other.name:
+            return ""
+    return ""
 
 
 def _moved_name(
