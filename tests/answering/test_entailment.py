@@ -65,6 +65,8 @@ CONTRADICTIONS = [
      ["annoys tourists"]),
     ("The ferry sails from Lundy to Porthaven on Fridays.", FERRY, "contradicted", ["swapped role", "from Lundy"]),
     ("Lead plugs are fitted in the crown of the boiler.", HARBOUR, "unsupported", ["modality", "may … fitted"]),
+    ("The mayor is seriously assessing the implications for Alliance security of the current situation.", seed(7),
+     "unsupported", ["entity", "mayor"]),  # SmolLM2's, once: "mayor" from the prompt's example
 ]  # fmt: skip
 
 
@@ -85,6 +87,7 @@ SUPPORTED = [
     ("Most of the fishermen voted for the new pier in 1998.", HARBOUR),
     ("The museum, which opened in 1990, closes on Mondays.", HARBOUR),
     ("On Fridays the ferry sails from Porthaven to Lundy.", FERRY),
+    ("NATO is seriously assessing the implications for Alliance security of the current situation.", seed(7)),
     ("Lead plugs might be fitted in the crown of the boiler.", HARBOUR),
 ]
 

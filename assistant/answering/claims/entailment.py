@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answering.claims.alignment import Alignment, align
-from assistant.answering.claims.details import additions, new_details, substitution
+from assistant.answering.claims.details import additions, new_details, new_subject, substitution
 from assistant.answering.claims.findings import Finding
 from assistant.answering.claims.polarity import negation, opposites
 from assistant.answering.claims.qualifiers import modality, outcome, quantifier
@@ -35,6 +35,7 @@ RULES: tuple[Callable[[Alignment], Finding | None], ...] = (
     outcome,
     roles,
     substitution,
+    new_subject,
     additions,
 )
 
