@@ -88,6 +88,12 @@ SUPPORTED = [
     ("The museum, which opened in 1990, closes on Mondays.", HARBOUR),
     ("On Fridays the ferry sails from Porthaven to Lundy.", FERRY),
     ("NATO is seriously assessing the implications for Alliance security of the current situation.", seed(7)),
+    (
+        "A probabilistic Turing machine is a deterministic one with an extra supply of random bits.",  # "one": a noun
+        sentences(
+            "A probabilistic Turing machine is a deterministic Turing machine with an extra supply of random bits."
+        ),
+    ),
     ("Lead plugs might be fitted in the crown of the boiler.", HARBOUR),
 ]
 

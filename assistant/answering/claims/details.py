@@ -129,6 +129,8 @@ def substitution(alignment: Alignment) -> Finding | None:
         if any(t.index in matched for t in mine) or any(t.index in used for t in theirs):
             continue
         anchored = 0 < at < len(opcodes) - 1 and opcodes[at - 1][0] == opcodes[at + 1][0] == "equal"
+        if any(_pronoun(alignment.claim.tokens, t) for t in mine):
+            continue  # "a deterministic one": a noun left out, not a count
         if (
             all(t.name for t in mine)
             and theirs[0].name
@@ -149,6 +151,16 @@ def substitution(alignment: Alignment) -> Finding | None:
     return None
 
 
+def _pronoun(tokens: tuple[Token, ...], token: Token) -> bool:
+    """Whether "one" stands for a noun ("a deterministic one", "the one Baran used") rather than counting."""
+    if token.norm not in {"one", "ones"} or not token.index:
+        return False
+    before = tokens[token.index - 1]
+    return before.norm in {"a", "an", "the", "this", "that", "each", "another", "which"} or (
+        before.content and not states_number(before) and not before.name
+    )
+
+
 def _noun(token: Token) -> bool:
     return lexicon().parts_of_speech(token.norm).startswith("n") and not is_past(token)
 
@@ -160,6 +172,8 @@ def _neighbour(alignment: Alignment, positions: dict[int, int]) -> Finding | Non
     used = set(positions.values())
     for token in claim:
         if not (token.content and (token.name or states_number(token))) or token.index in positions:
+            continue
+        if _pronoun(claim, token):
             continue
         for step in (1, -1):
             neighbour = token.index + step
