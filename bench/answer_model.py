@@ -200,7 +200,32 @@ def fit() -> None:
         "limits": MAX_FALSE_REFUSALS,
     }
     RESULTS.write_text(json.dumps(summary, indent=1) + "\n")
-    print(f"wrote {RESULTS}; put the weights and threshold in assistant/answering/scoring.py")
+    plot_curve(curve, threshold, RESULTS.with_suffix(".png"))
+    print(f"wrote {RESULTS} and its plot; put the weights and threshold in assistant/answering/scoring.py")
+
+
+def plot_curve(curve: dict[str, list[dict]], chosen: float, target: Path) -> None:
+    """Refusal recall against false refusals as the threshold moves, one line per set, the chosen threshold marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4.5))
+    for name, points in curve.items():
+        line = axes.plot([p["false_refusals"] for p in points], [p["refusal_recall"] for p in points], label=name)
+        at = min(points, key=lambda p: abs(p["threshold"] - chosen))
+        axes.plot(at["false_refusals"], at["refusal_recall"], "o", color=line[0].get_color())
+        axes.annotate(f"{chosen:.2f}", (at["false_refusals"], at["refusal_recall"]), xytext=(5, -12),
+                      textcoords="offset points")  # fmt: skip
+    axes.set_xlabel("false refusals (answerable questions refused)")
+    axes.set_ylabel("refusal recall (unanswerable questions refused)")
+    axes.set_title("Refusal threshold trade-off (dots: the chosen threshold)")
+    axes.grid(alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(target, dpi=100)
+    plt.close(figure)
 
 
 if __name__ == "__main__":
