@@ -95,7 +95,7 @@ def sentence_features(
 
     With `prune`, a sentence that shares no key word with the question is a candidate only in the best passage: on
     the seeds and SQuAD-dev-a this left the answers' accuracy unchanged (0.738, 0.486; bench/answer_model.py) and
-    embeds about half as many sentences, the main cost of an answer.
+    scores about half as many sentences (those of an index without stored sentence vectors are embedded now).
     """
     intent = intent or analyse(question)
     candidates: dict[tuple[str, int], tuple[Sentence, float]] = {}
