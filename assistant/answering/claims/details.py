@@ -21,6 +21,7 @@ SPECIFIC = 5
 # 0.974 at 0.6, 0.982 at 0.7 and 0.8; caught 0.956, and 0.947 at 0.9.
 NEAR_COPY = 0.8
 _PREPOSITIONS = frozenset("to of in on at by for with from into after before during since under over".split())
+_DETERMINERS = frozenset("the a an this that these those".split())
 
 
 def new_details(alignment: Alignment) -> Finding | None:
@@ -207,13 +208,17 @@ def new_subject(alignment: Alignment) -> Finding | None:
     first = next((t for t in tokens if strong(alignment, t) is not None), None)
     if first is None:
         return None
-    if any(t.norm in _PREPOSITIONS for t in tokens[: first.index]):
-        return None  # "Thanks to its ...": an adverbial, not the subject
+    if tokens[0].norm not in _DETERMINERS or any(t.norm in _PREPOSITIONS for t in tokens[: first.index]):
+        return None  # "Thanks to its ...", "Read the page ...": not a subject noun phrase
     lead = [t for t in tokens[: first.index] if t.content and not states_number(t)]
     rest = [t for t in tokens[first.index :] if t.content]
     if not lead or sum(strong(alignment, t) is not None for t in rest) / len(rest) < NEAR_COPY:
         return None
-    new = [t for t in lead if t.index not in alignment.matches and not _in_passage(alignment, t) and _noun(t)]
+    new = [
+        t
+        for t in lead
+        if not t.name and t.index not in alignment.matches and not _in_passage(alignment, t) and _noun(t)
+    ]  # names are new_details' (with their aliases and acronyms)
     return Finding("unsupported", "entity", " ".join(t.text for t in new)) if new else None
 
 
