@@ -90,11 +90,12 @@ def _exchanged(
 
 
 def _marker(tokens: tuple[Token, ...], index: int) -> str:
-    """The preposition that opens the phrase holding the name at `index` ("by the Normans"), "" when none does."""
-    for other in reversed(tokens[max(0, index - 4) : index]):
+    """The preposition up to three words before the word at `index` that opens its phrase ("by the Normans"), ""
+    when none does (a pause or another content word comes first)."""
+    for other in reversed(tokens[max(0, index - 3) : index]):
         if other.norm in _ROLE_MARKERS:
             return other.norm
-        if other.after_pause and not other.name or other.content and not other.name:
+        if other.after_pause or other.content and not other.name:
             return ""
     return ""
 
@@ -180,13 +181,8 @@ def _respectively(alignment: Alignment) -> Finding | None:
 
 
 def _by(tokens: tuple[Token, ...], index: int) -> bool:
-    """Whether the word is the agent of a passive: "by" stands up to three words before it."""
-    for other in reversed(tokens[max(0, index - 3) : index]):
-        if other.norm == "by":
-            return True
-        if other.after_pause or other.content and not other.name:
-            return False
-    return False
+    """Whether the word is the agent of a passive ("forced from his kingdom by Sweyn")."""
+    return _marker(tokens, index) == "by"
 
 
 def _passive(tokens: tuple[Token, ...], index: int) -> bool:
