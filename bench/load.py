@@ -296,11 +296,7 @@ def run_phase(
     phase = {
         "seconds": round(elapsed, 1),
         "requests": len(records),
-        "throughput_rps": round(len(records) / elapsed, 2),
-        "p50_ms": percentile_ms(latencies, 50),
-        "p95_ms": percentile_ms(latencies, 95),
-        "p99_ms": percentile_ms(latencies, 99),
-        "max_ms": round(latencies[-1] * 1000, 1) if latencies else None,
+        **latency_figures(latencies, elapsed),
         "errors": outcomes.count("error"),
         "wrong": outcomes.count("wrong"),
         # CPU per request depends far less on what else runs on the machine than latency does.
@@ -324,6 +320,17 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def latency_figures(latencies: list[float], elapsed: float) -> dict:
+    """Throughput and the p50, p95, p99 and largest latency (ms) of one phase's requests (seconds, sorted)."""
+    return {
+        "throughput_rps": round(len(latencies) / elapsed, 2),
+        "p50_ms": percentile_ms(latencies, 50),
+        "p95_ms": percentile_ms(latencies, 95),
+        "p99_ms": percentile_ms(latencies, 99),
+        "max_ms": round(latencies[-1] * 1000, 1) if latencies else None,
+    }
 
 
 def percentile_ms(ordered: list[float], percent: float) -> float | None:

@@ -177,7 +177,7 @@ def run_conversations(
     url: str, keys: dict[str, str], clients: int, seconds: float, count: int, server_pid: int
 ) -> dict:
     """The conversation phase: its figures, and the check of every stored turn afterwards."""
-    from load import cpu_seconds, percentile_ms
+    from load import cpu_seconds, latency_figures
 
     collections = Collections(url, keys, count)
     expected, started_before = reference(collections)
@@ -276,11 +276,7 @@ def run_conversations(
         "users": count,
         "conversations": len(sent),
         "requests": len(records),
-        "throughput_rps": round(len(records) / elapsed, 2),
-        "p50_ms": percentile_ms(latencies, 50),
-        "p95_ms": percentile_ms(latencies, 95),
-        "p99_ms": percentile_ms(latencies, 99),
-        "max_ms": round(latencies[-1] * 1000, 1) if latencies else None,
+        **latency_figures(latencies, elapsed),
         "errors": outcomes.count("error") + len(start_errors),
         "lost": lost,
         "misattributed": misattributed + outcomes.count("misnumbered"),
