@@ -26,12 +26,22 @@ from assistant.core.errors import (
 )
 from assistant.retrieval.store import ChromaStore
 from assistant.workspace import Workspace
-from tests.fixtures.accounts import PASSWORDS
+from tests.fixtures.accounts import ESCAPING_NAMES, PASSWORDS
 from tests.fixtures.paths import LIGHTHOUSE, SEED_FILE, SEEDS
 
 ALICE, BOB = User("alice", admin=True), User("bob")
 NATO = "What did NATO call on Russia to do?"
 LAMP = "Who designed the Kestrel Point lighthouse?"
+
+
+def assert_fails_alike(call, others: str, missing: str, error: type[Exception]) -> None:
+    """`call` raises `error` with the same message for another user's id as for an id that does not exist."""
+    messages = []
+    for reference in (others, missing):
+        with pytest.raises(error) as raised:
+            call(reference)
+        messages.append(str(raised.value).replace(reference, "ID"))
+    assert messages[0] == messages[1]
 
 
 @pytest.fixture
@@ -90,18 +100,7 @@ def test_an_empty_collection_says_how_to_fill_it(two_users):
         workspace.ask(ALICE, LAMP, collection="papers")
 
 
-@pytest.mark.parametrize(
-    ("name", "rule"),
-    [
-        ("../x", "cannot hold '/'"),
-        ("/etc/passwd", "absolute path"),
-        ("..", "dots only"),
-        ("a\x00b", "NUL byte"),
-        ("x" * 10_000, "at most 64 characters"),
-        ("C:\\Windows", "cannot hold"),
-        ("two\nlines", "control characters"),
-    ],
-)
+@pytest.mark.parametrize(("name", "rule"), ESCAPING_NAMES)
 def test_collection_names_that_try_to_escape_get_a_clear_error_and_write_nothing(two_users, tmp_path, name, rule):
     workspace, lighthouses = two_users
     before = sorted(str(path) for path in tmp_path.rglob("*") if "lock" not in path.name)
@@ -128,12 +127,7 @@ def test_another_users_collection_id_fails_exactly_like_a_missing_one(two_users)
         lambda ref: workspace.delete_collection(BOB, ref),
         lambda ref: workspace.start_conversation(BOB, ref),
     ):
-        messages = []
-        for reference in (lighthouses.id, missing):
-            with pytest.raises(CollectionNotFoundError) as raised:
-                call(reference)
-            messages.append(str(raised.value).replace(reference, "ID"))
-        assert messages[0] == messages[1]
+        assert_fails_alike(call, lighthouses.id, missing, CollectionNotFoundError)
     assert [c.name for c in workspace.collections.list_for(BOB)] == ["default"]
 
 
@@ -219,12 +213,7 @@ def test_another_users_conversation_fails_exactly_like_a_missing_one(two_users):
         lambda ref: workspace.rename_conversation(BOB, ref, "Mine now"),
         lambda ref: workspace.delete_conversation(BOB, ref),
     ):
-        messages = []
-        for reference in (conversation.id, missing):
-            with pytest.raises(ConversationNotFoundError) as raised:
-                call(reference)
-            messages.append(str(raised.value).replace(reference, "ID"))
-        assert messages[0] == messages[1]
+        assert_fails_alike(call, conversation.id, missing, ConversationNotFoundError)
     assert workspace.conversations_of(BOB) == []
     assert len(workspace.transcript(ALICE, conversation.id).turns) == 1
 

@@ -16,10 +16,9 @@ import pytest
 
 from assistant.api.app import create_app
 from assistant.conversations.database import DATABASE_FILE
-from assistant.core.config import Settings
 from assistant.embedding.fake import FakeEmbedder
 from assistant.workspace import Workspace
-from tests.fixtures.accounts import make_users_file
+from tests.fixtures.accounts import make_users_file, workspace_settings
 from tests.fixtures.paths import LIGHTHOUSE, SEED_FILE
 from tests.fixtures.servers import assistant_serve, free_port, launch, stop, uvicorn_thread, wait_for
 
@@ -28,16 +27,8 @@ FOLLOW_UP = "When was it first lit?"
 NATO = "What did NATO call on Russia to do?"
 
 
-def settings_for(folder, accounts, **overrides) -> Settings:
-    return Settings(
-        index_dir=folder / "index",
-        users_file=accounts.path,
-        embedding_backend="fake",
-        refusal_threshold=0.3,
-        chunk_size=300,
-        chunk_overlap=50,
-        **overrides,
-    )
+def settings_for(folder, accounts, **overrides):
+    return workspace_settings(folder, users_file=accounts.path, **overrides)
 
 
 @pytest.fixture(scope="module")
