@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.browser import NEEDS_CHROMIUM, page_server
+from tests.fixtures.browser import ANSWERED, NEEDS_CHROMIUM, page_server
 from tests.fixtures.paths import DATA, ROOT
 
 FIXTURES = DATA
-ANSWERED = "#chat .answer:not(.streaming), #chat .refusal, #chat .error"
 
 pytestmark = [
     pytest.mark.browser,

@@ -12,10 +12,9 @@ import re
 import pytest
 
 from tests.fixtures.accounts import PASSWORDS, make_users_file
-from tests.fixtures.browser import NEEDS_CHROMIUM, page_server
+from tests.fixtures.browser import ANSWERED, NEEDS_CHROMIUM, page_server
 from tests.fixtures.paths import LIGHTHOUSE
 
-ANSWERED = "#chat .answer:not(.streaming), #chat .refusal, #chat .error"
 FIRST_QUESTION = "Who designed the Kestrel Point lighthouse?"
 
 pytestmark = [
