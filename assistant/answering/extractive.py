@@ -36,9 +36,9 @@ def answer_candidates(
     Questions and orders to the assistant (injected into a document) are never quoted as answers; nor is a
     sentence without a number when the question asks "how many", or without a date when it asks "when did".
     """
-    kind = (intent or analyse(question)).kind
-    scored = score_sentences(question, hits, embedder, context, scorer)
-    return [item for item in scored if quotable(item.sentence.text) and holds(item.sentence.text, kind)]
+    intent = intent or analyse(question)
+    scored = score_sentences(question, hits, embedder, context, scorer, intent)
+    return [item for item in scored if quotable(item.sentence.text) and holds(item.sentence.text, intent.kind)]
 
 
 def refusal(question: str, hits: Sequence[Hit]) -> Answer:

@@ -149,14 +149,19 @@ def sentence_features(
 
 
 def score_sentences(
-    question: str, hits: Sequence[Hit], embedder: Embedder, context: str | None = None, scorer: Scorer | None = None
+    question: str,
+    hits: Sequence[Hit],
+    embedder: Embedder,
+    context: str | None = None,
+    scorer: Scorer | None = None,
+    intent: Intent | None = None,
 ) -> list[ScoredSentence]:
     """Every distinct sentence of the hits, scored for how likely it answers `question`, best first.
 
     `context` is the question expanded with the conversation (a follow-up's antecedent); it informs the
     score, but the words of the question itself weigh most.
     """
-    chosen, features, vectors = sentence_features(question, hits, embedder, context)
+    chosen, features, vectors = sentence_features(question, hits, embedder, context, intent)
     if not chosen:
         return []
     support = (scorer or default_scorer()).support(features)
